@@ -1,0 +1,248 @@
+"""Build, save, load and check the FAISS index and its manifest.
+
+Layout of an index folder:
+  manifest.json            identity: format, model, dimension, glossary hash, index type, counts, file hashes
+  vectors-<sha>.faiss      the FAISS index (one vector per passage)
+  passages-<sha>.jsonl     one line per vector: entry id, kind, text
+
+Data files are named by their content and written before the manifest, and the manifest is replaced
+atomically last, so a build killed at any moment leaves the previous index loadable.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from glossary_rag.glossary import Glossary
+from glossary_rag.passages import Passage, glossary_passages
+
+FORMAT_VERSION = 1
+MANIFEST = "manifest.json"
+REBUILD = "Rebuild it with `python scripts/build_index.py`."
+
+
+class IndexError_(RuntimeError):
+    """Base for index problems; the message names the folder, the problem and the fix."""
+
+
+class IndexMissingError(IndexError_):
+    pass
+
+
+class IndexCorruptError(IndexError_):
+    pass
+
+
+class IndexStaleError(IndexError_):
+    pass
+
+
+@dataclass(frozen=True)
+class Manifest:
+    format_version: int
+    model: str
+    model_fingerprint: str
+    dimension: int
+    normalized: bool
+    metric: str
+    index_type: str
+    glossary_name: str
+    glossary_hash: str
+    enriched: bool
+    entries: int
+    vectors: int
+    faiss_file: str
+    passages_file: str
+    faiss_sha256: str
+    passages_sha256: str
+
+
+@dataclass(frozen=True)
+class LoadedIndex:
+    """A verified index: FAISS object, one passage per vector, and the manifest it was checked against."""
+
+    manifest: Manifest
+    faiss_index: object
+    passages: tuple[Passage, ...]
+    entry_of_vector: np.ndarray  # int64 entry id for each vector position
+
+
+def choose_index_type(n_vectors: int, hnsw_threshold: int) -> str:
+    """Exact search while it is cheap, HNSW beyond the measured threshold (see scripts/benchmark.py).
+
+    >>> choose_index_type(1500, 200_000), choose_index_type(500_000, 200_000)
+    ('flat', 'hnsw')
+    """
+    return "hnsw" if n_vectors >= hnsw_threshold else "flat"
+
+
+def create_faiss_index(dimension: int, index_type: str):
+    """An empty inner-product index (cosine, since vectors are unit length)."""
+    import faiss
+
+    if index_type == "flat":
+        return faiss.IndexFlatIP(dimension)
+    if index_type == "hnsw":
+        index = faiss.IndexHNSWFlat(dimension, 32, faiss.METRIC_INNER_PRODUCT)
+        index.hnsw.efConstruction = 80
+        index.hnsw.efSearch = 128
+        return index
+    raise ValueError(f"unknown index type {index_type!r}: use 'flat' or 'hnsw'")
+
+
+def build_index(glossary: Glossary, encoder, index_dir: Path, *, enriched: bool = True,
+                hnsw_threshold: int = 200_000, batch_size: int = 256, show_progress: bool = False) -> Manifest:
+    """Embed every passage of `glossary` and write a fresh index into `index_dir` atomically."""
+    import faiss
+
+    passages = glossary_passages(glossary, enriched)
+    index_type = choose_index_type(len(passages), hnsw_threshold)
+    index = create_faiss_index(encoder.dimension, index_type)
+    # Encode and add in batches so a large glossary builds in bounded memory.
+    chunk = max(batch_size, 1) * 16
+    for start in range(0, len(passages), chunk):
+        texts = [p.text for p in passages[start:start + chunk]]
+        index.add(encoder.encode(texts, batch_size=batch_size, show_progress=show_progress))
+    return write_index(index_dir, index, passages, glossary, model=encoder.model_id,
+                       fingerprint=encoder.fingerprint(), enriched=enriched, index_type=index_type)
+
+
+def write_index(index_dir: Path, index, passages: list[Passage], glossary: Glossary, *, model: str,
+                fingerprint: str, enriched: bool, index_type: str) -> Manifest:
+    """Write data files under content names, then swap the manifest in last; prune files no longer named."""
+    import faiss
+
+    index_dir = Path(index_dir)
+    index_dir.mkdir(parents=True, exist_ok=True)
+    faiss_bytes = faiss.serialize_index(index).tobytes()
+    passages_bytes = "".join(json.dumps({"entry_id": p.entry_id, "kind": p.kind, "text": p.text},
+                                        ensure_ascii=False) + "\n" for p in passages).encode("utf-8")
+    faiss_sha, passages_sha = _sha256(faiss_bytes), _sha256(passages_bytes)
+    manifest = Manifest(
+        format_version=FORMAT_VERSION, model=model, model_fingerprint=fingerprint, dimension=int(index.d),
+        normalized=True, metric="inner_product", index_type=index_type, glossary_name=glossary.name,
+        glossary_hash=glossary.content_hash, enriched=enriched, entries=len(glossary.entries),
+        vectors=int(index.ntotal), faiss_file=f"vectors-{faiss_sha[:16]}.faiss",
+        passages_file=f"passages-{passages_sha[:16]}.jsonl", faiss_sha256=faiss_sha,
+        passages_sha256=passages_sha)
+    write_atomic(index_dir / manifest.faiss_file, faiss_bytes)
+    write_atomic(index_dir / manifest.passages_file, passages_bytes)
+    write_atomic(index_dir / MANIFEST, (json.dumps(manifest.__dict__, indent=2) + "\n").encode("utf-8"))
+    for old in index_dir.glob("vectors-*.faiss"):
+        if old.name != manifest.faiss_file:
+            old.unlink(missing_ok=True)
+    for old in index_dir.glob("passages-*.jsonl"):
+        if old.name != manifest.passages_file:
+            old.unlink(missing_ok=True)
+    return manifest
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write to a temporary file beside `path`, fsync, then rename over it: readers see old or new, whole."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def read_manifest(index_dir: Path) -> Manifest:
+    """Parse and type-check `manifest.json`, raising a named error for anything off."""
+    path = Path(index_dir) / MANIFEST
+    if not path.is_file():
+        raise IndexMissingError(f"{index_dir}: no index here ({MANIFEST} missing). {REBUILD}")
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if not isinstance(data, dict):
+            raise ValueError("not a JSON object")
+        if data.get("format_version") != FORMAT_VERSION:
+            raise IndexStaleError(f"{path}: index format {data.get('format_version')!r}, this code reads "
+                                  f"{FORMAT_VERSION}. {REBUILD}")
+        fields = Manifest.__dataclass_fields__
+        missing = [name for name in fields if name not in data]
+        if missing:
+            raise ValueError(f"missing fields {missing}")
+        manifest = Manifest(**{name: data[name] for name in fields})
+        for name, field in fields.items():
+            expected = {"int": int, "str": str, "bool": bool}[field.type]
+            if not isinstance(getattr(manifest, name), expected):
+                raise ValueError(f"field {name!r} should be {field.type}")
+        return manifest
+    except IndexStaleError:
+        raise
+    except (ValueError, UnicodeDecodeError, TypeError) as err:
+        raise IndexCorruptError(f"{path}: unreadable manifest ({err}). {REBUILD}") from err
+
+
+def load_index(index_dir: Path, *, glossary: Glossary | None = None, model: str | None = None,
+               fingerprint: str | None = None) -> LoadedIndex:
+    """Load and verify an index; with `glossary`/`model`/`fingerprint`, also check it was built from them."""
+    import faiss
+
+    index_dir = Path(index_dir)
+    manifest = read_manifest(index_dir)
+    for problem in staleness(manifest, glossary=glossary, model=model, fingerprint=fingerprint):
+        raise IndexStaleError(f"{index_dir}: {problem}. {REBUILD}")
+    faiss_bytes = _read_checked(index_dir / manifest.faiss_file, manifest.faiss_sha256)
+    passages_bytes = _read_checked(index_dir / manifest.passages_file, manifest.passages_sha256)
+    try:
+        index = faiss.deserialize_index(np.frombuffer(faiss_bytes, dtype=np.uint8))
+    except RuntimeError as err:
+        raise IndexCorruptError(f"{index_dir / manifest.faiss_file}: FAISS cannot read it. {REBUILD}") from err
+    try:
+        passages = tuple(Passage(**json.loads(line)) for line in passages_bytes.decode("utf-8").splitlines())
+    except (ValueError, TypeError) as err:
+        raise IndexCorruptError(f"{index_dir / manifest.passages_file}: unreadable ({err}). {REBUILD}") from err
+    if index.d != manifest.dimension or index.ntotal != manifest.vectors or len(passages) != index.ntotal:
+        raise IndexCorruptError(f"{index_dir}: counts disagree (manifest {manifest.vectors} vectors of "
+                                f"dimension {manifest.dimension}; FAISS {index.ntotal} of {index.d}; "
+                                f"{len(passages)} passages). {REBUILD}")
+    if glossary is not None:
+        unknown = {p.entry_id for p in passages} - set(glossary.by_id)
+        if unknown:
+            raise IndexStaleError(f"{index_dir}: vectors point at entries {sorted(unknown)[:5]} that the "
+                                  f"glossary does not have. {REBUILD}")
+    entry_of_vector = np.fromiter((p.entry_id for p in passages), dtype=np.int64, count=len(passages))
+    return LoadedIndex(manifest, index, passages, entry_of_vector)
+
+
+def staleness(manifest: Manifest, *, glossary: Glossary | None = None, model: str | None = None,
+              fingerprint: str | None = None) -> list[str]:
+    """Why this index no longer matches the glossary or the model (empty when it is fresh)."""
+    problems = []
+    if glossary is not None and manifest.glossary_hash != glossary.content_hash:
+        problems.append(f"built from another version of the glossary (hash {manifest.glossary_hash[:12]}, "
+                        f"glossary now {glossary.content_hash[:12]})")
+    if model is not None and manifest.model != model:
+        problems.append(f"built with model {manifest.model!r}, configured model is {model!r}")
+    if fingerprint is not None and manifest.model_fingerprint != fingerprint:
+        problems.append(f"model weights differ from the ones the index was built with "
+                        f"(fingerprint {manifest.model_fingerprint} vs {fingerprint})")
+    return problems
+
+
+def _read_checked(path: Path, sha256: str) -> bytes:
+    try:
+        data = path.read_bytes()
+    except OSError as err:
+        raise IndexCorruptError(f"{path}: missing or unreadable ({err.strerror}). {REBUILD}") from err
+    if _sha256(data) != sha256:
+        raise IndexCorruptError(f"{path}: contents do not match the manifest's checksum (corrupt or "
+                                f"edited). {REBUILD}")
+    return data
+
+
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()

