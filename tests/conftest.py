@@ -1,0 +1,68 @@
+"""Shared fixtures: the real model, loaded once per session, and a real index built from the real glossary
+into a temporary folder (tests never write into the working tree)."""
+
+from __future__ import annotations
+
+import dataclasses
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from glossary_rag.embed import load_encoder
+from glossary_rag.settings import PROJECT_ROOT, Settings
+
+
+@pytest.fixture(scope="session")
+def encoder():
+    return load_encoder(Settings().model)
+
+
+@pytest.fixture(scope="session")
+def engine(encoder):
+    """The engine over the committed glossary and index, as the app serves it."""
+    from glossary_rag.engine import Engine
+
+    return Engine.load(Settings(), encoder=encoder)
+
+
+@pytest.fixture
+def settings_in(tmp_path):
+    """Settings whose glossary and index live in tmp_path."""
+    def make(glossary: Path) -> Settings:
+        return dataclasses.replace(Settings(), glossary_path=glossary, index_dir=tmp_path / "index")
+    return make
+
+
+def write_entry(folder: Path, entry_id: int, term: str, definition: str, **fields) -> Path:
+    """Write one YAML entry file in our own format and return its path."""
+    folder.mkdir(parents=True, exist_ok=True)
+    lines = [f"id: {entry_id}", f"term: {term}", f"definition: {definition}"]
+    for key, value in fields.items():
+        lines.append(f"{key}: {value!r}" if not isinstance(value, (list, tuple)) else
+                     f"{key}: [{', '.join(repr(v) for v in value)}]")
+    path = folder / f"{entry_id:03d}.yaml"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def tiny_glossary(tmp_path) -> Path:
+    """Four entries, enough to build, search and cite."""
+    folder = tmp_path / "glossary"
+    write_entry(folder, 1, "Dropout", "Dropout randomly zeroes units during training. It reduces overfitting.",
+                aliases=["drop-out"], related=[2], descriptions=["switching neurons off at random while training"])
+    write_entry(folder, 2, "Overfitting", "Overfitting is fitting noise in the training data.", related=[1],
+                opposite=[3], descriptions=["memorizing the training set and failing on new data"])
+    write_entry(folder, 3, "Underfitting", "Underfitting is a model too simple to capture the signal.",
+                opposite=[2], descriptions=["a model too simple to learn the pattern"])
+    write_entry(folder, 4, "Learning Rate", "The learning rate sets the step size of each update.",
+                aliases=["lr"], descriptions=["how big each optimizer step is"])
+    return folder
+
+
+def dedent(text: str) -> str:
+    return textwrap.dedent(text).lstrip()
+
+
+__all__ = ["write_entry", "dedent", "PROJECT_ROOT"]

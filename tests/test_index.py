@@ -1,0 +1,108 @@
+"""Build -> check -> load round trip, staleness and corruption detection, and the FAISS oracle."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from glossary_rag.glossary import load_glossary
+from glossary_rag.index import (IndexCorruptError, IndexMissingError, IndexStaleError, MANIFEST, build_index,
+                                create_faiss_index, load_index, read_manifest)
+from glossary_rag.passages import glossary_passages
+from tests.conftest import write_entry
+
+
+@pytest.fixture
+def built(tmp_path, tiny_glossary, encoder):
+    glossary = load_glossary(tiny_glossary)
+    manifest = build_index(glossary, encoder, tmp_path / "index")
+    return glossary, manifest, tmp_path / "index"
+
+
+def test_round_trip(built, encoder):
+    glossary, manifest, folder = built
+    loaded = load_index(folder, glossary=glossary, model=encoder.model_id, fingerprint=encoder.fingerprint())
+    assert loaded.manifest == manifest == read_manifest(folder)
+    assert manifest.entries == 4 and manifest.vectors == len(glossary_passages(glossary)) == loaded.faiss_index.ntotal
+    assert manifest.dimension == 384 and manifest.index_type == "flat" and manifest.normalized
+    assert sorted(p.name for p in folder.iterdir()) == sorted(
+        [MANIFEST, manifest.faiss_file, manifest.passages_file])
+    assert set(loaded.entry_of_vector.tolist()) == {1, 2, 3, 4}
+
+
+def test_build_is_deterministic(built, encoder, tmp_path):
+    glossary, manifest, _ = built
+    again = build_index(glossary, encoder, tmp_path / "again")
+    assert again == manifest
+
+
+def test_edited_glossary_is_stale(built, tiny_glossary):
+    _, _, folder = built
+    write_entry(tiny_glossary, 5, "Epoch", "An epoch is one full pass over the training data.")
+    with pytest.raises(IndexStaleError, match=r"another version of the glossary.*build_index\.py"):
+        load_index(folder, glossary=load_glossary(tiny_glossary))
+
+
+def test_other_model_is_stale(built):
+    glossary, _, folder = built
+    with pytest.raises(IndexStaleError, match=r"built with model 'sentence-transformers/all-MiniLM-L6-v2', "
+                                              r"configured model is 'other/model'"):
+        load_index(folder, glossary=glossary, model="other/model")
+    with pytest.raises(IndexStaleError, match="model weights differ"):
+        load_index(folder, glossary=glossary, fingerprint="0000")
+
+
+def test_corrupt_faiss_file(built):
+    glossary, manifest, folder = built
+    data = bytearray((folder / manifest.faiss_file).read_bytes())
+    data[100] ^= 0xFF
+    (folder / manifest.faiss_file).write_bytes(bytes(data))
+    with pytest.raises(IndexCorruptError, match=r"vectors-.*\.faiss: contents do not match"):
+        load_index(folder, glossary=glossary)
+
+
+@pytest.mark.parametrize("damage, error, message", [
+    (lambda text: text[: len(text) // 2], IndexCorruptError, "unreadable manifest"),
+    (lambda text: "[]", IndexCorruptError, "not a JSON object"),
+    (lambda text: text.replace('"dimension": 384', '"dimension": "384"'), IndexCorruptError, "dimension"),
+    (lambda text: text.replace('"format_version": 1', '"format_version": 99'), IndexStaleError, "index format 99"),
+    (lambda text: text.replace('"vectors": ', '"vectors": 1'), IndexCorruptError, "counts disagree"),
+])
+def test_edited_manifest(built, damage, error, message):
+    glossary, _, folder = built
+    path = folder / MANIFEST
+    path.write_text(damage(path.read_text()))
+    with pytest.raises(error, match=message):
+        load_index(folder, glossary=glossary)
+
+
+def test_missing_index(tmp_path):
+    with pytest.raises(IndexMissingError, match=r"no index here \(manifest.json missing\). Rebuild"):
+        load_index(tmp_path / "nothing")
+
+
+def test_faiss_matches_numpy_brute_force(encoder, engine):
+    """Oracle: FAISS top-k over the real index equals an exact numpy cosine top-k."""
+    index = engine.index
+    vectors = index.faiss_index.reconstruct_n(0, index.faiss_index.ntotal)
+    assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-4)
+    queries = encoder.encode(["stop training when validation loss rises", "gradiant decent", "what is a tensor"])
+    similarities, positions = index.faiss_index.search(queries, 10)
+    exact = queries @ vectors.T
+    expected = np.argsort(-exact, axis=1, kind="stable")[:, :10]
+    assert np.allclose(similarities, np.take_along_axis(exact, expected, axis=1), atol=1e-5)
+    assert (positions == expected).all()
+
+
+def test_hnsw_index_recall(encoder, engine):
+    """Above the size threshold we switch to HNSW; on the real vectors it must agree with exact search."""
+    vectors = engine.index.faiss_index.reconstruct_n(0, engine.index.faiss_index.ntotal)
+    hnsw = create_faiss_index(vectors.shape[1], "hnsw")
+    hnsw.add(vectors)
+    queries = vectors[::37]
+    _, approx = hnsw.search(queries, 10)
+    exact = np.argsort(-(queries @ vectors.T), axis=1, kind="stable")[:, :10]
+    recall = np.mean([len(set(a) & set(e)) / 10 for a, e in zip(approx, exact)])
+    assert recall >= 0.97
