@@ -111,7 +111,8 @@ def _finish(text: str, kind: str, result: SearchResult, citer: _Citer, glossary:
 def _cited_sentences(citer: _Citer, entry: Entry, limit: int | None = None) -> str:
     sentences = split_sentences(entry.definition)[:limit]
     mark = citer.cite(entry.id)
-    return " ".join(f"{s.rstrip()} {mark}" if s.rstrip()[-1:] in ".!?" else f"{s.rstrip()}. {mark}"
+    # The mark goes before the full stop ("... features [1].") so it stays inside its sentence.
+    return " ".join(f"{s.rstrip().rstrip('.!?')} {mark}{s.rstrip()[-1] if s.rstrip()[-1] in '!?' else '.'}"
                     for s in sentences)
 
 

@@ -5,8 +5,8 @@ decent"); these two structures catch what they miss. Both are built once at load
 
 >>> from glossary_rag.glossary import Entry
 >>> m = NameMatcher([Entry(id=3, term="Backpropagation", aliases=("backprop",), definition="x")])
->>> m.match("wat is backprp")
-{3: 0.84}
+>>> m.match("backprop"), m.match("backprp"), m.match("how does backprop work")
+({3: 1.0}, {3: 0.933}, {3: 0.421})
 """
 
 from __future__ import annotations
@@ -70,30 +70,43 @@ class NameMatcher:
                 for variant in _variants(name):
                     self.exact[variant].add(entry.id)
         self.fuzzy_names = [n for n in self.exact if len(n) >= self.MIN_FUZZY_LEN]
+        # word -> multi-word names containing it, for fragments such as "bias variance".
+        self.names_with_word: dict[str, set[str]] = defaultdict(set)
+        for name in self.exact:
+            if " " in name:
+                for word in name.split():
+                    self.names_with_word[word].add(name)
         self.max_words = max((len(n.split()) for n in self.exact), default=1)
 
     def match(self, text: str) -> dict[int, float]:
-        """Score in (0, 1] for each entry named in `text`: 1.0 when the whole text is a name, 0.9 when a
-        name appears as a phrase in it, and a typo-tolerant similarity below that."""
+        """Score in (0, 1] for each entry named in `text`.
+
+        A name's score is how well it matches (1.0 exact, else its typo similarity) times how much of the
+        text it covers: "batchnorm" alone names Batch Normalization; the word "weight" inside a long
+        question about batch sizes says little about the Weight entry.
+        """
         norm = normalize_name(text)
         if not norm:
             return {}
         found: dict[int, float] = {}
+        length = len(norm.replace(" ", ""))
 
-        def offer(ids: set[int], score: float) -> None:
+        def offer(ids: set[int], quality: float, phrase: str) -> None:
+            score = round(quality * min(1.0, len(phrase.replace(" ", "")) / length), 3)
             for entry_id in ids:
-                found[entry_id] = max(found.get(entry_id, 0.0), round(score, 2))
+                found[entry_id] = max(found.get(entry_id, 0.0), score)
 
-        for variant in _variants(norm):
-            if variant in self.exact:
-                offer(self.exact[variant], 1.0)
         words = norm.split()
         grams = [" ".join(words[i:i + n]) for n in range(1, min(self.max_words, len(words)) + 1)
                  for i in range(len(words) - n + 1)]
         for gram in grams:
             for variant in _variants(gram):
                 if variant in self.exact:
-                    offer(self.exact[variant], 0.9)
+                    offer(self.exact[variant], 1.0, gram)
+        # Fragments: every word of the query belongs to one longer name ("bias variance").
+        shared = set.intersection(*(self.names_with_word.get(w, set()) for w in words)) if words else set()
+        for name in shared:
+            offer(self.exact[name], 0.9 * length / len(name.replace(" ", "")), norm)
         # Typos: compare each phrase of the query with the longer names.
         candidates = [g for g in grams if len(g) >= self.MIN_FUZZY_LEN and g not in self.exact]
         if candidates and self.fuzzy_names:
@@ -101,9 +114,7 @@ class NameMatcher:
                                    score_cutoff=self.FUZZY_CUTOFF, workers=1)
             rows, cols = np.nonzero(scores)
             for row, col in zip(rows, cols):
-                name = self.fuzzy_names[col]
-                # Scale into (0, 0.9): a near-perfect typo match counts almost like a phrase match.
-                offer(self.exact[name], 0.9 * float(scores[row, col]) / 100.0 - 0.0)
+                offer(self.exact[self.fuzzy_names[col]], float(scores[row, col]) / 100.0, candidates[row])
         return found
 
 

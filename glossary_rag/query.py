@@ -10,6 +10,8 @@ everything downstream sees short, printable text.
 ('precision', 'recall')
 >>> parse_query("wat is lstm").core
 'lstm'
+>>> parse_query("the harmonic mean of precision and recall is called what?").intent
+'reverse'
 """
 
 from __future__ import annotations
@@ -52,15 +54,45 @@ _DEFINE = re.compile(
     r"|(?:i\s+)?(?:don'?t|do\s+not)\s+(?:understand|get)"
     r"|(?:who|what)\s+(?:is|are)\s+(?:meant\s+by)?)\b[\s:,-]*",
     re.IGNORECASE)
-_MEAN_SUFFIX = re.compile(r"\s+(?:mean|means|stand\s+for|stands\s+for|do|does|in\s+deep\s+learning|in\s+ml|"
-                          r"in\s+machine\s+learning|in\s+neural\s+networks|in\s+simple\s+terms|exactly|please|pls)$",
+_MEAN_SUFFIX = re.compile(r"(?:\s+(?:mean|means|meaning|stand\s+for|stands\s+for|do|does|in\s+deep\s+learning|in\s+ml|"
+                          r"in\s+dl|in\s+machine\s+learning|in\s+neural\s+networks|in\s+simple\s+terms|exactly|"
+                          r"please|pls|explained|explanation|definition|defined|concept|simply|eli5|\?+))+$",
                           re.IGNORECASE)
+# Shorthand practitioners type, expanded before matching: general ML vocabulary, not glossary entries.
+ABBREVIATIONS = {
+    "attn": "attention", "mech": "mechanism", "conv": "convolution", "convs": "convolutions",
+    "enc": "encoding", "adv": "adversarial", "grad": "gradient", "grads": "gradients",
+    "bs": "batch size", "lr": "learning rate", "nn": "neural network", "nns": "neural networks",
+    "xent": "cross entropy", "reg": "regularization", "aug": "augmentation",
+    "emb": "embedding", "embs": "embeddings", "seq": "sequence", "params": "parameters",
+    "param": "parameter", "hparams": "hyperparameters", "hyperparams": "hyperparameters",
+    "optim": "optimizer", "ssl": "self-supervised learning", "rl": "reinforcement learning",
+    "dl": "deep learning", "ood": "out-of-distribution", "kd": "knowledge distillation",
+    "nst": "neural style transfer", "clf": "classifier", "dims": "dimensions", "dim": "dimension",
+    "pos enc": "positional encoding", "pos emb": "positional embedding", "w/o": "without", "w/": "with",
+    "tpr": "true positive rate", "fpr": "false positive rate",
+}
+_ABBREVIATION = re.compile(r"(?<![\w/-])(" + "|".join(re.escape(k) for k in sorted(ABBREVIATIONS, key=len, reverse=True))
+                           + r")(?![\w/-])", re.IGNORECASE)
+
+
+def expand_abbreviations(text: str) -> str:
+    """Spell out common ML shorthand so dense, BM25 and name matching all understand it.
+
+    >>> expand_abbreviations("multihead attn w/ pos enc")
+    'multihead attention with positional encoding'
+    """
+    return _ABBREVIATION.sub(lambda m: ABBREVIATIONS[m.group(1).lower()], text)
 _COMPARE = (
     re.compile(r"^(?:what(?:'s|\s+is|\s+are)?\s+(?:the\s+)?)?(?:main\s+|key\s+)?differences?\s+between\s+(.+?)\s+and\s+(.+)$", re.I),
     re.compile(r"^(?:how\s+(?:does|do|is|are)\s+)(.+?)\s+(?:differ|different)\s+(?:from|to|than)\s+(.+)$", re.I),
     re.compile(r"^compare\s+(.+?)\s+(?:and|with|to|vs\.?|versus)\s+(.+)$", re.I),
     re.compile(r"^(.+?)\s+(?:vs\.?|versus|v\.?|compared\s+(?:to|with)|or)\s+(.+?)(?:\s*[,:-]\s*(?:which|what|difference).*)?$", re.I),
 )
+# Reverse lookups phrased without a leading opener: "... is called what?", "... is there a name for that?"
+_REVERSE_ANYWHERE = re.compile(r"\b(?:(?:is|are)\s+called|called\s+what|what(?:'s|\s+is)\s+(?:it|that|this)\s+called|"
+                               r"(?:a|the)\s+(?:name|term|word)\s+for\s+(?:that|this|it)|whats\s+that\s+(?:part\s+)?called|"
+                               r"what\s+do\s+you\s+call\s+(?:it|that|this))\b", re.IGNORECASE)
 _OR_NEEDS_CUE = re.compile(r"\b(which|better|prefer|choose|difference|should\s+i)\b", re.I)
 _TRAILING = re.compile(r"[\s?!.,;:]+$")
 
@@ -102,6 +134,8 @@ def strip_opener(text: str) -> tuple[str, str]:
             # "what does X mean" and "what is X" name a term; longer remainders are questions.
             return ("define" if len(stripped.split()) <= 5 else "question"), stripped
     words = core.split()
+    if _REVERSE_ANYWHERE.search(core):
+        return "reverse", core
     return ("define" if len(words) <= 3 else "question"), core
 
 
@@ -131,7 +165,7 @@ def split_comparison(text: str) -> tuple[str, ...]:
 
 
 def _side(text: str) -> str:
-    intent, core = strip_opener(text.strip())
+    intent, core = strip_opener(expand_abbreviations(text.strip()))
     core = re.sub(r"^(?:which\s+is\s+better[\s,:]*|should\s+i\s+use\s+|(?:is|are|use)\s+)", "", core, flags=re.I)
     core = re.sub(r"\s+(?:better|worse|best)$", "", core, flags=re.I)
     return re.sub(r"\s*[,:-]?\s*(?:which\s+(?:is|one).*|what'?s\s+the\s+difference.*)$", "", core, flags=re.I).strip()
@@ -147,4 +181,4 @@ def parse_query(text: str, max_chars: int = 1000) -> Query:
     if parts:
         return Query(raw_length, cleaned, _TRAILING.sub("", cleaned), "compare", parts, truncated)
     intent, core = strip_opener(cleaned)
-    return Query(raw_length, cleaned, core, intent, (), truncated)
+    return Query(raw_length, cleaned, expand_abbreviations(core), intent, (), truncated)

@@ -6,7 +6,8 @@ Every entry gets three pieces of evidence for a query:
   lexical  BM25 over its term, aliases and definition, divided by the best BM25 score of the query;
   name     1.0 when the query is the entry's name or alias, 0.9 when it contains it, less for typos.
 The fused score is a weighted sum (weights in `Settings`, set on the dev set). The glossary "does not
-cover" a query when no name matches and the best dense similarity is below `Settings.abstain_below`.
+cover" a query when no name matches and the best dense similarity is below `Settings.abstain_below`
+(or the stricter `abstain_below_unnamed` when the query is a bare "what is X").
 """
 
 from __future__ import annotations
@@ -78,7 +79,7 @@ class Retriever:
             return self._search_comparison(query, k)
         fused, dense, lexical, names = self.score(query.core or query.text)
         hits = self._top_hits(fused, dense, lexical, names, k)
-        abstained = self.abstains(hits[0])
+        abstained = self.abstains(float(dense.max()), float(names.max()), query.intent)
         return SearchResult(query, hits, abstained, self.confidence(hits[0], abstained))
 
     def score(self, text: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -98,9 +99,16 @@ class Retriever:
         fused = s.weight_dense * dense + s.weight_lexical * lexical + s.weight_name * names
         return fused, dense, lexical, names
 
-    def abstains(self, best: Hit) -> bool:
-        """True when the glossary does not cover the query: nothing named, nothing close in meaning."""
-        return best.name < NAMED and best.dense < self.settings.abstain_below
+    def abstains(self, best_dense: float, best_name: float, intent: str) -> bool:
+        """True when the glossary does not cover the query: nothing named, nothing close in meaning.
+
+        A short "what is X" whose X names no entry (random forest, k-means) is held to a higher bar:
+        a term we don't have still lands near related entries, and that nearness is not an answer.
+        """
+        if best_name >= NAMED:
+            return False
+        threshold = self.settings.abstain_below_unnamed if intent == "define" else self.settings.abstain_below
+        return best_dense < threshold
 
     def confidence(self, best: Hit, abstained: bool) -> str:
         if abstained:

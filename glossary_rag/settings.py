@@ -34,10 +34,12 @@ class Settings:
     max_query_chars: int = 1000
     # Fusion weights, set on the dev set (see eval/README.md and scripts/evaluate.py).
     weight_dense: float = 1.0
-    weight_lexical: float = 0.25
-    weight_name: float = 0.6
+    weight_lexical: float = 0.15
+    weight_name: float = 0.2
     # Abstention: the best entry's dense similarity must clear this, unless a name matches.
     abstain_below: float = 0.45
+    # ... and this when the query is a bare "what is X" whose X names no entry.
+    abstain_below_unnamed: float = 0.5
     # "Did you mean A or B?" when the top two fused scores are closer than this.
     ambiguity_margin: float = 0.03
     # Above this many vectors the index switches from exact (flat) to HNSW search.
