@@ -15,6 +15,7 @@ import re
 from collections import defaultdict
 
 import bm25s
+import bm25s.stopwords
 import numpy as np
 import Stemmer
 from rapidfuzz import fuzz, process
@@ -116,6 +117,49 @@ class NameMatcher:
             for row, col in zip(rows, cols):
                 offer(self.exact[self.fuzzy_names[col]], float(scores[row, col]) / 100.0, candidates[row])
         return found
+
+
+class Vocabulary:
+    """Every word the glossary uses, to notice questions about things it has no word for.
+
+    "naive bayes classifier" lands near entries about classifiers, but "naive" and "bayes" appear nowhere
+    in the glossary: that is evidence the question is out of scope, whatever the nearest vector says.
+    """
+
+    # Typos of known words ("overfiting") still count as known.
+    TYPO_CUTOFF = 85.0
+
+    def __init__(self, entries: list[Entry], extra_words: set[str] = frozenset()):
+        words: set[str] = set(extra_words)
+        for entry in entries:
+            for text in (*entry.names, entry.definition, *entry.descriptions, *entry.questions):
+                words.update(_WORD.findall(text.lower()))
+        self.words = words
+        self.typo_candidates = [w for w in words if len(w) >= 4]
+
+    def unknown_share(self, text: str) -> float:
+        """Share of the content words of `text` that the glossary never uses (0.0 when it has none).
+
+        >>> from glossary_rag.glossary import Entry
+        >>> Vocabulary([Entry(id=1, term="Dropout", definition="Randomly zero units.")]).unknown_share("dropuot of bayes")
+        0.5
+        """
+        content = [w for w in _WORD.findall(text.lower()) if len(w) > 2 and w not in _STOPWORDS]
+        if not content:
+            return 0.0
+        unknown = [w for w in content if w not in self.words]
+        if unknown and self.typo_candidates:
+            close = process.cdist(unknown, self.typo_candidates, scorer=fuzz.ratio, score_cutoff=self.TYPO_CUTOFF,
+                                  workers=1)
+            unknown = [w for w, row in zip(unknown, close) if not row.any()]
+        return len(unknown) / len(content)
+
+
+_WORD = re.compile(r"[a-z0-9]+")
+_STOPWORDS = set(bm25s.stopwords.STOPWORDS_EN_PLUS) | {
+    "what", "how", "why", "when", "which", "who", "does", "do", "did", "can", "could", "would", "should",
+    "my", "me", "you", "your", "get", "use", "using", "used", "called", "term", "word", "name", "mean",
+    "means", "explain", "define", "tell", "about", "please", "thing", "things", "way", "ways"}
 
 
 def _variants(name: str) -> set[str]:

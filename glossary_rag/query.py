@@ -55,7 +55,8 @@ _DEFINE = re.compile(
     r"|(?:who|what)\s+(?:is|are)\s+(?:meant\s+by)?)\b[\s:,-]*",
     re.IGNORECASE)
 _MEAN_SUFFIX = re.compile(r"(?:\s+(?:mean|means|meaning|stand\s+for|stands\s+for|do|does|in\s+deep\s+learning|in\s+ml|"
-                          r"in\s+dl|in\s+machine\s+learning|in\s+neural\s+networks|in\s+simple\s+terms|exactly|"
+                          r"in\s+(?:a\s+|an\s+)?(?:neural\s+net(?:work)?s?|deep\s+learning|machine\s+learning|ml|dl|ai|nlp|"
+                          r"computer\s+vision|pytorch|tensorflow|keras)|in\s+simple\s+terms|exactly|"
                           r"please|pls|explained|explanation|definition|defined|concept|simply|eli5|\?+))+$",
                           re.IGNORECASE)
 # Shorthand practitioners type, expanded before matching: general ML vocabulary, not glossary entries.
@@ -68,7 +69,7 @@ ABBREVIATIONS = {
     "param": "parameter", "hparams": "hyperparameters", "hyperparams": "hyperparameters",
     "optim": "optimizer", "ssl": "self-supervised learning", "rl": "reinforcement learning",
     "dl": "deep learning", "ood": "out-of-distribution", "kd": "knowledge distillation",
-    "nst": "neural style transfer", "clf": "classifier", "dims": "dimensions", "dim": "dimension",
+    "nst": "neural style transfer", "quant": "quantization", "arch": "architecture", "clf": "classifier", "dims": "dimensions", "dim": "dimension",
     "pos enc": "positional encoding", "pos emb": "positional embedding", "w/o": "without", "w/": "with",
     "tpr": "true positive rate", "fpr": "false positive rate",
 }

@@ -18,7 +18,8 @@ import numpy as np
 
 from glossary_rag.glossary import Glossary
 from glossary_rag.index import LoadedIndex
-from glossary_rag.lexical import LexicalIndex, NameMatcher
+from glossary_rag.lexical import LexicalIndex, NameMatcher, Vocabulary
+from glossary_rag.query import ABBREVIATIONS
 from glossary_rag.query import Query, parse_query
 from glossary_rag.settings import Settings
 
@@ -63,6 +64,7 @@ class Retriever:
         self.position = position
         self.lexical = LexicalIndex(entries)
         self.names = NameMatcher(entries)
+        self.vocabulary = Vocabulary(entries, set(ABBREVIATIONS))
         # Small exact indexes: look at every vector. Large ones: a candidate pool big enough for top-k.
         total = index.faiss_index.ntotal
         self.vector_k = total if total <= 20_000 else 1024
@@ -79,7 +81,8 @@ class Retriever:
             return self._search_comparison(query, k)
         fused, dense, lexical, names = self.score(query.core or query.text)
         hits = self._top_hits(fused, dense, lexical, names, k)
-        abstained = self.abstains(float(dense.max()), float(names.max()), query.intent)
+        abstained = self.abstains(float(dense.max()), float(names.max()), query.intent,
+                                  self.vocabulary.unknown_share(query.core or query.text))
         return SearchResult(query, hits, abstained, self.confidence(hits[0], abstained))
 
     def score(self, text: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -99,16 +102,18 @@ class Retriever:
         fused = s.weight_dense * dense + s.weight_lexical * lexical + s.weight_name * names
         return fused, dense, lexical, names
 
-    def abstains(self, best_dense: float, best_name: float, intent: str) -> bool:
+    def abstains(self, best_dense: float, best_name: float, intent: str, unknown_share: float) -> bool:
         """True when the glossary does not cover the query: nothing named, nothing close in meaning.
 
-        A short "what is X" whose X names no entry (random forest, k-means) is held to a higher bar:
-        a term we don't have still lands near related entries, and that nearness is not an answer.
+        A short "what is X" whose X names no entry (random forest, k-means) is held to a higher bar, and
+        so is a query full of words the glossary never uses: a term we don't have still lands near
+        related entries, and that nearness is not an answer.
         """
         if best_name >= NAMED:
             return False
-        threshold = self.settings.abstain_below_unnamed if intent == "define" else self.settings.abstain_below
-        return best_dense < threshold
+        s = self.settings
+        threshold = s.abstain_below_unnamed if intent == "define" else s.abstain_below
+        return best_dense < threshold + s.abstain_unknown_penalty * unknown_share
 
     def confidence(self, best: Hit, abstained: bool) -> str:
         if abstained:

@@ -37,9 +37,11 @@ class Settings:
     weight_lexical: float = 0.15
     weight_name: float = 0.2
     # Abstention: the best entry's dense similarity must clear this, unless a name matches.
-    abstain_below: float = 0.45
+    abstain_below: float = 0.44
     # ... and this when the query is a bare "what is X" whose X names no entry.
-    abstain_below_unnamed: float = 0.5
+    abstain_below_unnamed: float = 0.48
+    # ... raised by this much times the share of the query's words the glossary never uses.
+    abstain_unknown_penalty: float = 0.3
     # "Did you mean A or B?" when the top two fused scores are closer than this.
     ambiguity_margin: float = 0.03
     # Above this many vectors the index switches from exact (flat) to HNSW search.

@@ -33,14 +33,16 @@ def main() -> None:
         parsed = engine.retriever.search(q.query).query
         _, dense, lexical, names = engine.retriever.score(parsed.core or parsed.text)
         gold = np.isin(ids, q.gold)
-        rows.append((q, dense, lexical, names, gold, parsed.intent == "define"))
+        unknown = engine.retriever.vocabulary.unknown_share(parsed.core or parsed.text)
+        rows.append((q, dense, lexical, names, gold, parsed.intent == "define", unknown))
 
-    def quality(w_lex: float, w_name: float, threshold: float, strict: float) -> tuple[float, dict]:
+    def quality(w_lex: float, w_name: float, threshold: float, strict: float, penalty: float):
         per_cat: dict[str, list[float]] = {}
         false_abstain = 0
         n_gold = 0
-        for q, dense, lexical, names, gold, define in rows:
-            abstain = dense.max() < (strict if define else threshold) and names.max() < NAMED
+        for q, dense, lexical, names, gold, define, unknown in rows:
+            bar = (strict if define else threshold) + penalty * unknown
+            abstain = dense.max() < bar and names.max() < NAMED
             if not q.gold:
                 per_cat.setdefault(q.category, []).append(float(abstain))
                 continue
@@ -54,12 +56,13 @@ def main() -> None:
         objective = np.mean([v for c, v in means.items() if c != "false_abstain"]) - 2 * means["false_abstain"]
         return objective, means
 
-    grid = itertools.product([0.05, 0.1, 0.15, 0.2, 0.3], [0.0, 0.1, 0.2, 0.4, 0.6],
-                             np.arange(0.30, 0.56, 0.02), np.arange(0.40, 0.72, 0.02))
+    grid = itertools.product([0.1, 0.15, 0.2], [0.1, 0.2, 0.4], np.arange(0.34, 0.52, 0.02),
+                             np.arange(0.40, 0.66, 0.02), [0.0, 0.1, 0.2, 0.3, 0.4, 0.5])
     results = sorted(((quality(*params), params) for params in grid), key=lambda r: -r[0][0])
-    for (objective, means), (w_lex, w_name, threshold, strict) in results[:8]:
+    for (objective, means), (w_lex, w_name, threshold, strict, penalty) in results[:8]:
         shown = " ".join(f"{k}={v:.3f}" for k, v in sorted(means.items()))
-        print(f"weight_lexical={w_lex:.2f} weight_name={w_name:.2f} abstain_below={threshold:.2f} abstain_below_unnamed={strict:.2f}  "
+        print(f"weight_lexical={w_lex:.2f} weight_name={w_name:.2f} abstain_below={threshold:.2f} abstain_below_unnamed={strict:.2f} "
+              f"abstain_unknown_penalty={penalty:.2f}  "
               f"objective={objective:.4f}  {shown}")
 
 
