@@ -4,39 +4,47 @@ from __future__ import annotations
 
 import sys
 import time
+from pathlib import Path
 
 from glossary_rag.embed import load_encoder
-from glossary_rag.glossary import load_glossary
+from glossary_rag.importers import import_glossary
 from glossary_rag.index import IndexError_, build_index, load_index, read_manifest, staleness
-from glossary_rag.settings import Settings
+from glossary_rag.settings import Settings, index_dir_for
 
 
 def build_command(settings: Settings, *, check: bool = False, enriched: bool = True) -> int:
-    """Build (or with `check`, verify) `settings.index_dir`. Returns the process exit code."""
-    glossary = load_glossary(settings.glossary_path)
+    """Build (or with `check`, verify) the glossary's index folder (`index_dir_for`). Returns the exit code."""
+    glossary, report = import_glossary(settings.glossary_path)
+    index_dir = index_dir_for(settings, glossary)
+    house = Path(settings.glossary_path).resolve() == Settings().glossary_path.resolve()
+    explicit = f" --index {index_dir}" if index_dir == Path(settings.index_dir) else ""
+    rebuild = ("Rebuild with `python scripts/build_index.py` and commit index/." if house else
+               f"Rebuild with `python scripts/build_index.py --glossary {settings.glossary_path}{explicit}`.")
     encoder = load_encoder(settings.model)
     if check:
         try:
-            manifest = read_manifest(settings.index_dir)
+            manifest = read_manifest(index_dir)
             problems = staleness(manifest, glossary=glossary, model=settings.model,
-                                 fingerprint=encoder.fingerprint())
+                                 fingerprint=encoder.fingerprint(), dimension=encoder.dimension)
             if manifest.enriched != enriched:
                 problems.append(f"built with enrichment={manifest.enriched}, expected {enriched}")
             if not problems:
-                load_index(settings.index_dir, glossary=glossary)  # checksums and counts
+                load_index(index_dir, glossary=glossary)  # checksums and counts
         except IndexError_ as err:
             problems = [str(err)]
         if problems:
             for problem in problems:
-                print(f"stale: {settings.index_dir}: {problem}", file=sys.stderr)
-            print("Rebuild with `python scripts/build_index.py` and commit index/.", file=sys.stderr)
+                print(f"stale: {index_dir}: {problem}", file=sys.stderr)
+            print(rebuild, file=sys.stderr)
             return 1
-        print(f"{settings.index_dir} is fresh: {manifest.entries} entries, {manifest.vectors} vectors, "
+        print(f"{index_dir} is fresh: {manifest.entries} entries, {manifest.vectors} vectors, "
               f"{manifest.index_type}, model {manifest.model}.")
         return 0
+    # What the import found (skipped sections, a paragraph with no heading, ...) is worth a look first.
+    print(report.render(), file=sys.stderr)
     started = time.perf_counter()
-    manifest = build_index(glossary, encoder, settings.index_dir, enriched=enriched,
+    manifest = build_index(glossary, encoder, index_dir, enriched=enriched,
                            hnsw_threshold=settings.hnsw_threshold, show_progress=len(glossary.entries) > 1000)
-    print(f"Built {settings.index_dir}: {manifest.entries} entries, {manifest.vectors} vectors "
+    print(f"Built {index_dir}: {manifest.entries} entries, {manifest.vectors} vectors "
           f"({manifest.index_type}, dimension {manifest.dimension}) in {time.perf_counter() - started:.1f}s.")
     return 0

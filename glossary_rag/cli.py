@@ -20,8 +20,10 @@ from glossary_rag.settings import Settings
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m glossary_rag", description=__doc__)
-    parser.add_argument("--glossary", type=Path, help="glossary folder or file (default: glossary/)")
-    parser.add_argument("--index", type=Path, help="index folder (default: index/)")
+    parser.add_argument("--glossary", type=Path, help="glossary: a folder of YAML entries, or a .yaml, Markdown, "
+                        "CSV or JSON file (default: glossary/)")
+    parser.add_argument("--index", type=Path, help="index folder (default: index/ for glossary/, "
+                        "indexes/<name>-<hash>/ for any other glossary)")
     parser.add_argument("--model", help="embedding model id or folder (default: bundled all-MiniLM-L6-v2)")
     commands = parser.add_subparsers(dest="command", required=True)
     ask = commands.add_parser("ask", help="answer a question with citations")
@@ -35,7 +37,7 @@ def build_parser() -> argparse.ArgumentParser:
     build.add_argument("--check", action="store_true", help="exit 1 if the index is stale, build nothing")
     build.add_argument("--no-enrichment", action="store_true",
                        help="index names and definitions only, not descriptions/questions")
-    commands.add_parser("check", help="validate the glossary files")
+    commands.add_parser("check", help="validate the glossary files (and report what an import found)")
     evaluate = commands.add_parser("evaluate", help="measure retrieval on a query file")
     evaluate.add_argument("--queries", type=Path, required=True)
     evaluate.add_argument("--json", action="store_true")
@@ -63,9 +65,11 @@ def main(argv: list[str] | None = None) -> int:
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "check":
-        from glossary_rag.glossary import load_glossary
+        from glossary_rag.importers import import_glossary
 
-        glossary = load_glossary(settings.glossary_path)
+        glossary, report = import_glossary(settings.glossary_path)
+        if report.warnings:
+            print(report.render(), file=sys.stderr)
         print(f"{settings.glossary_path}: {len(glossary.entries)} entries, valid.")
         return 0
     if args.command == "build":

@@ -74,7 +74,8 @@ class Glossary:
 
 
 def load_glossary(path: Path, require_enrichment: bool = False) -> Glossary:
-    """Load `path`: a folder of `*.yaml` entry files, or one YAML file holding a list of entries.
+    """Load `path`: a folder of `*.yaml` entry files, one YAML file holding a list of entries, or a
+    Markdown, CSV or JSON glossary (read by `glossary_rag.importers`, which also reports what it found).
 
     Raises `GlossaryError` naming the file, entry, field and line at fault.
     """
@@ -82,6 +83,11 @@ def load_glossary(path: Path, require_enrichment: bool = False) -> Glossary:
     if not path.exists():
         raise GlossaryError(f"{path}: no glossary here. Point --glossary (or GLOSSARY_RAG_GLOSSARY_PATH) "
                             "at a folder of YAML entries or a glossary file.")
+    if path.is_file():
+        from glossary_rag.importers import detect_format, import_glossary  # the importers build on this module
+
+        if detect_format(path) != "yaml":
+            return import_glossary(path, require_enrichment)[0]
     files = sorted(path.glob("*.yaml")) + sorted(path.glob("*.yml")) if path.is_dir() else [path]
     if path.is_dir() and (path / "entries").is_dir():
         files = sorted((path / "entries").glob("*.y*ml"))

@@ -141,6 +141,10 @@ def write_index(index_dir: Path, index, passages: list[Passage], glossary: Gloss
     for old in index_dir.glob("passages-*.jsonl"):
         if old.name != manifest.passages_file:
             old.unlink(missing_ok=True)
+    # Temp files a killed build left behind (loading ignores them; this keeps the folder tidy).
+    for pattern in (".vectors-*.tmp", ".passages-*.tmp", f".{MANIFEST}.*.tmp"):
+        for stale in index_dir.glob(pattern):
+            stale.unlink(missing_ok=True)
     return manifest
 
 
@@ -187,13 +191,15 @@ def read_manifest(index_dir: Path) -> Manifest:
 
 
 def load_index(index_dir: Path, *, glossary: Glossary | None = None, model: str | None = None,
-               fingerprint: str | None = None) -> LoadedIndex:
-    """Load and verify an index; with `glossary`/`model`/`fingerprint`, also check it was built from them."""
+               fingerprint: str | None = None, dimension: int | None = None) -> LoadedIndex:
+    """Load and verify an index; with `glossary`/`model`/`fingerprint`/`dimension`, also check it was built
+    from them (a wrong dimension would otherwise pass loading and fail inside FAISS on the first query)."""
     import faiss
 
     index_dir = Path(index_dir)
     manifest = read_manifest(index_dir)
-    for problem in staleness(manifest, glossary=glossary, model=model, fingerprint=fingerprint):
+    for problem in staleness(manifest, glossary=glossary, model=model, fingerprint=fingerprint,
+                             dimension=dimension):
         raise IndexStaleError(f"{index_dir}: {problem}. {REBUILD}")
     faiss_bytes = _read_checked(index_dir / manifest.faiss_file, manifest.faiss_sha256)
     passages_bytes = _read_checked(index_dir / manifest.passages_file, manifest.passages_sha256)
@@ -219,7 +225,7 @@ def load_index(index_dir: Path, *, glossary: Glossary | None = None, model: str 
 
 
 def staleness(manifest: Manifest, *, glossary: Glossary | None = None, model: str | None = None,
-              fingerprint: str | None = None) -> list[str]:
+              fingerprint: str | None = None, dimension: int | None = None) -> list[str]:
     """Why this index no longer matches the glossary or the model (empty when it is fresh)."""
     problems = []
     if glossary is not None and manifest.glossary_hash != glossary.content_hash:
@@ -230,6 +236,8 @@ def staleness(manifest: Manifest, *, glossary: Glossary | None = None, model: st
     if fingerprint is not None and manifest.model_fingerprint != fingerprint:
         problems.append(f"model weights differ from the ones the index was built with "
                         f"(fingerprint {manifest.model_fingerprint} vs {fingerprint})")
+    if dimension is not None and manifest.dimension != dimension:
+        problems.append(f"vectors have dimension {manifest.dimension}, the model makes {dimension}")
     return problems
 
 

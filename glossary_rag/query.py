@@ -96,6 +96,10 @@ _REVERSE_ANYWHERE = re.compile(r"\b(?:(?:is|are)\s+called|called\s+what|what(?:'
                                r"what\s+do\s+you\s+call\s+(?:it|that|this))\b", re.IGNORECASE)
 _OR_NEEDS_CUE = re.compile(r"\b(which|better|prefer|choose|difference|should\s+i)\b", re.I)
 _TRAILING = re.compile(r"[\s?!.,;:]+$")
+# Colour codes and titles pasted from a terminal (CSI and OSC sequences): dropped whole, not just their ESC.
+_ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)")
+# Raw characters looked at per allowed character: a multi-megabyte paste costs no more than a long question.
+_RAW_PER_CHAR = 20
 
 
 def clean_text(text: str, max_chars: int) -> tuple[str, bool]:
@@ -105,14 +109,23 @@ def clean_text(text: str, max_chars: int) -> tuple[str, bool]:
     ('ab c', False)
     >>> clean_text("x" * 10, 4)
     ('xxxx', True)
+    >>> clean_text("\\x1b[1;31mdropout\\x1b[0m", 100)
+    ('dropout', False)
+    >>> clean_text("drop\\ud800out", 100)
+    ('dropout', False)
     """
-    text = text.encode("utf-8", errors="replace").decode("utf-8")  # lone surrogates become U+FFFD
+    cut = len(text) > max_chars * _RAW_PER_CHAR
+    text = text[:max_chars * _RAW_PER_CHAR]
+    # Lone surrogates (a str from bytes decoded with errors) become U+FFFD, dropped below; "replace" on the
+    # encode side would turn them into "?" instead.
+    text = text.encode("utf-8", errors="surrogatepass").decode("utf-8", errors="replace")
+    text = _ANSI.sub("", text)
     text = unicodedata.normalize("NFKC", text)
     text = "".join(ch if ch.isspace() else "" if unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co")
                    or ch == "\ufffd" else ch for ch in text)
     text = _WS.sub(" ", text).strip()
-    truncated = len(text) > max_chars
-    if truncated:
+    truncated = cut or len(text) > max_chars
+    if len(text) > max_chars:
         text = text[:max_chars].rsplit(" ", 1)[0] if " " in text[:max_chars] else text[:max_chars]
     return text, truncated
 

@@ -8,8 +8,13 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from glossary_rag.glossary import Glossary
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -29,6 +34,8 @@ class Settings:
     model: str = DEFAULT_MODEL
     glossary_path: Path = PROJECT_ROOT / "glossary"
     index_dir: Path = PROJECT_ROOT / "index"
+    # Where any glossary other than glossary/ keeps its index when no index_dir is given (see index_dir_for).
+    indexes_dir: Path = PROJECT_ROOT / "indexes"
     top_k: int = 10
     # Longest query we look at; longer input is cut and the person is told so.
     max_query_chars: int = 1000
@@ -68,3 +75,27 @@ class Settings:
             except ValueError as err:
                 raise ValueError(f"{name}={env[name]!r} is not a valid {convert.__name__}: {err}") from err
         return dataclasses.replace(defaults, **overrides)
+
+
+def index_dir_for(settings: Settings, glossary: "Glossary") -> Path:
+    """The index folder that belongs to `glossary`, so switching glossaries never mixes their indexes.
+
+    The house glossary (glossary/) uses `settings.index_dir` (index/, committed), and so does any glossary
+    given an index folder explicitly. Any other glossary gets `indexes/<name>-<hash12>/`: named by its
+    content hash, an edited glossary gets a fresh folder instead of overwriting the one another copy uses.
+
+    >>> from glossary_rag.glossary import Entry, Glossary
+    >>> g = Glossary((Entry(id=1, term="Epoch", definition="One pass."),), name="My Terms")
+    >>> index_dir_for(Settings(glossary_path=Path("my terms.csv")), g) == PROJECT_ROOT / "indexes" / (
+    ...     "my-terms-" + g.content_hash[:12])
+    True
+    >>> index_dir_for(Settings(), g) == Settings().index_dir
+    True
+    """
+    defaults = Settings()
+    house_glossary = Path(settings.glossary_path).resolve() == defaults.glossary_path.resolve()
+    explicit_index = Path(settings.index_dir).resolve() != defaults.index_dir.resolve()
+    if house_glossary or explicit_index:
+        return Path(settings.index_dir)
+    slug = re.sub(r"[^a-z0-9_]+", "-", glossary.name.lower()).strip("-") or "glossary"
+    return Path(settings.indexes_dir) / f"{slug}-{glossary.content_hash[:12]}"
