@@ -1,0 +1,148 @@
+"""The page in Debian's Chromium, as a person uses it: ask, read the cited entry, like, browse, filter.
+
+Assertions use Playwright's retrying `expect` (it waits until the page shows the text), never sleeps.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import Page, expect, sync_playwright
+
+from glossary_rag.feedback import FeedbackStore
+from tests.live_app import start_live_app
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run"]
+REVERSE_LOOKUP = "What's the term for when a model memorizes its training data?"
+
+# The first answer on a fresh server waits for the queue to warm up; later ones take milliseconds.
+expect.set_options(timeout=30_000)
+
+
+@pytest.fixture(scope="session")
+def live(request, engine, tmp_path_factory):
+    return start_live_app(request, engine, tmp_path_factory)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser, live) -> Page:
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.dialogs = []  # any alert() would mean user text ran as code
+    page.on("dialog", lambda dialog: (page.dialogs.append(dialog.message), dialog.dismiss()))
+    page.goto(live.url)
+    yield page
+    context.close()
+
+
+def ask(page: Page, text: str) -> None:
+    box = page.locator("#question textarea")
+    box.fill(text)
+    box.press("Enter")
+
+
+def test_reverse_lookup_cites_an_entry_that_opens_and_can_be_liked(page, live, engine):
+    ask(page, REVERSE_LOOKUP)
+    answer = page.locator("#chat .message-row").last
+    expect(answer).to_contain_text("The term you're looking for is probably Overfitting [1].")
+    expect(page.locator("#nearest")).to_contain_text("Confidence: high")
+    expect(page.locator("#nearest tbody tr").first).to_contain_text("Overfitting")
+
+    definition = engine.glossary.by_id[14].definition
+    source = answer.locator("details", has=page.locator("summary", has_text="[1] Overfitting"))
+    expect(source.get_by_text(definition[:60])).to_be_hidden()
+    source.locator("summary").click()
+    expect(source.get_by_text(definition[:60])).to_be_visible()
+    expect(source).to_contain_text("Also called:")
+    expect(source).to_contain_text("Related:")
+
+    page.get_by_role("button", name="Like", exact=True).last.click()
+    expect(page.get_by_text("Thanks — your feedback was saved.")).to_be_visible()
+    stored = [row.feedback for row in FeedbackStore(live.feedback_path).read_all()
+              if row.feedback.question == REVERSE_LOOKUP]
+    assert len(stored) == 1 and stored[0].rating == "like"
+    assert stored[0].answer == engine.ask(REVERSE_LOOKUP).text
+    assert stored[0].citations[0] == {"n": 1, "id": 14, "term": "Overfitting"}
+
+
+def test_a_like_survives_the_next_message_and_clicking_it_again_takes_it_back(page, live):
+    ask(page, "what is dropout?")
+    expect(page.locator("#nearest")).to_contain_text("Dropout")
+    page.locator("#chat").get_by_role("button", name="Like", exact=True).click()
+    expect(page.get_by_text("Thanks — your feedback was saved.")).to_be_visible()
+    ask(page, "what is recall?")
+    expect(page.locator("#nearest")).to_contain_text("Recall")
+    liked = page.locator("#chat").get_by_role("button", name="Liked", exact=True)
+    expect(liked).to_have_count(1)
+    liked.click()
+    expect(page.get_by_text("Your rating was taken back.")).to_be_visible()
+    expect(liked).to_have_count(0)
+    rows = [row.feedback for row in FeedbackStore(live.feedback_path).read_all()
+            if row.feedback.question == "what is dropout?"]
+    assert [(r.rating, r.turn) for r in rows] == [("like", 0), ("withdrawn", 0)]
+
+
+def test_suggestions_and_follow_ups(page):
+    page.get_by_role("button", name="what is gradient", exact=True).click()
+    expect(page.locator("#chat")).to_contain_text("Did you mean Gradient Descent [1] or Gradient Clipping [2]?")
+    page.locator("#chat").get_by_role("button", name="What is Gradient Descent?").click()
+    expect(page.locator("#chat .message-row").last).to_contain_text("Gradient Descent —")
+    ask(page, "tell me more")
+    expect(page.locator("#chat .message-row").last).to_contain_text("In plain words [1]:")
+    expect(page.locator("#nearest")).to_contain_text("no search was needed")
+
+
+def test_abstention_is_said_plainly(page):
+    ask(page, "best pizza recipe with pineapple")
+    expect(page.locator("#chat .message-row").last).to_contain_text("The glossary doesn't cover that")
+    expect(page.locator("#nearest")).to_contain_text("The glossary doesn't cover this question.")
+    expect(page.locator("#nearest")).to_contain_text("Confidence: low")
+
+
+@pytest.mark.parametrize("text", ["<img src=x onerror=alert(1)>", "<script>alert(2)</script>",
+                                  "**not bold** ![pixel](x)"])
+def test_user_html_shows_as_text(page, text):
+    ask(page, text)
+    expect(page.locator("#nearest")).to_contain_text("Confidence:")
+    expect(page.locator("#chat .message-row").first).to_contain_text(text)
+    expect(page.locator("#chat img[src='x']")).to_have_count(0)
+    expect(page.locator("#chat .message-row").first.locator("strong")).to_have_count(0)
+    expect(page.locator("#chat script")).to_have_count(0)
+    assert page.dialogs == []
+
+
+def test_browse_filters_and_follows_related_links(page, engine):
+    page.get_by_role("tab", name="Browse").click()
+    listing = page.locator("#browse-list")
+    expect(page.get_by_text("100 of 100 entries")).to_be_visible()
+    expect(listing.locator("tbody tr").first).to_contain_text("Activation Function")
+
+    page.locator("#browse-filter textarea, #browse-filter input").first.fill("dropot")
+    expect(page.get_by_text("1 of 100 entries")).to_be_visible()
+    listing.get_by_text("Dropout", exact=True).click()
+    card = page.locator("#entry-card")
+    expect(card).to_contain_text(engine.glossary.by_id[17].definition[:60])
+    expect(card).to_contain_text("Also called: drop-out")
+
+    page.locator("#related").get_by_text("Overfitting", exact=True).click()
+    expect(card.get_by_role("heading", name="Overfitting")).to_be_visible()
+    expect(card).to_contain_text(engine.glossary.by_id[14].definition[:60])
+
+    page.locator("#browse-filter textarea, #browse-filter input").first.fill("")
+    page.locator("#browse-topic input").click()
+    page.get_by_role("option", name="regularization", exact=True).click()
+    count = sum(e.topic == "regularization" for e in engine.glossary.entries)
+    expect(page.get_by_text(f"{count} of 100 entries")).to_be_visible()
+    expect(listing.locator("tbody tr")).to_have_count(count)
+    expect(listing).not_to_contain_text(re.compile("Activation Function"))

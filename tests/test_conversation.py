@@ -1,0 +1,142 @@
+"""Chat follow-ups, the follow-up answer shapes and the Browse filter: pure functions over the real glossary."""
+
+from __future__ import annotations
+
+import pytest
+
+from glossary_rag.answer import Citation, compose_entry_details, compose_no_subject, compose_opposite
+from glossary_rag.browse import ALL_TOPICS, filter_entries, list_topics
+from glossary_rag.conversation import Conversation, FollowUp, Turn, next_focus, resolve_follow_up
+from glossary_rag.glossary import load_glossary
+from glossary_rag.settings import PROJECT_ROOT
+
+OVERFITTING, UNDERFITTING, DROPOUT, GENERATIVE, ZERO_SHOT = 14, 15, 17, 46, 55
+
+
+@pytest.fixture(scope="module")
+def glossary():
+    return load_glossary(PROJECT_ROOT / "glossary")
+
+
+@pytest.mark.parametrize("message", ["tell me more", "Tell me more!", "more", "ok, tell me more about it",
+                                     "can you elaborate?", "explain it in more detail", "what else?",
+                                     "more details please"])
+def test_tell_me_more_shows_the_whole_focused_entry(glossary, message):
+    follow_up = resolve_follow_up(message, OVERFITTING, glossary)
+    assert follow_up == FollowUp(message, compose_entry_details(glossary.by_id[OVERFITTING], glossary), "more")
+
+
+def test_tell_me_more_about_a_named_entry_needs_no_focus(glossary):
+    assert resolve_follow_up("tell me more about Dropout", None, glossary).answer == compose_entry_details(
+        glossary.by_id[DROPOUT], glossary)
+    assert resolve_follow_up("tell me more about pizza", OVERFITTING, glossary) == FollowUp(
+        "tell me more about pizza")
+
+
+@pytest.mark.parametrize("message", ["what's the opposite?", "What’s the opposite?", "opposite?",
+                                     "and its opposite", "is there an opposite?", "what is the opposite of it"])
+def test_opposite_uses_the_entry_opposite_field(glossary, message):
+    follow_up = resolve_follow_up(message, OVERFITTING, glossary)
+    assert follow_up == FollowUp(message, compose_opposite(glossary.by_id[OVERFITTING], glossary), "opposite")
+    assert follow_up.answer.citations == (Citation(1, OVERFITTING, "Overfitting"),
+                                          Citation(2, UNDERFITTING, "Underfitting"))
+
+
+def test_opposite_of_a_named_entry_and_of_an_unknown_thing(glossary):
+    assert resolve_follow_up("what's the opposite of a generative model?", None, glossary).answer == (
+        compose_opposite(glossary.by_id[GENERATIVE], glossary))
+    assert resolve_follow_up("opposite of pizza", OVERFITTING, glossary) == FollowUp("opposite of pizza")
+
+
+def test_opposite_answers(glossary):
+    several = compose_opposite(glossary.by_id[ZERO_SHOT], glossary)
+    assert several.text.startswith("The opposite of **Zero-Shot Learning** [1] is **One-Shot Learning** [2] and "
+                                   "**Few-Shot Learning** [3].")
+    assert (several.kind, several.hits, several.abstained) == ("opposite", (), False)
+    none = compose_opposite(glossary.by_id[DROPOUT], glossary)
+    assert none.text.startswith("The glossary lists no opposite for **Dropout** [1].")
+    assert none.citations == (Citation(1, DROPOUT, "Dropout"),)
+
+
+def test_entry_details_cite_everything_they_show(glossary):
+    entry = glossary.by_id[OVERFITTING]
+    more = compose_entry_details(entry, glossary)
+    assert more.citations == (Citation(1, OVERFITTING, "Overfitting"),) and more.hits == ()
+    assert all(d in more.text for d in entry.descriptions)
+    assert "- Opposite: Underfitting [1]." in more.text and "- Also called: overfit" in more.text
+    paragraphs = [p for p in more.text.split("\n\n")]
+    assert all("[1]" in p for p in paragraphs)
+
+
+@pytest.mark.parametrize("message, rewritten", [
+    ("compare it with dropout", "Overfitting vs dropout"),
+    ("Compare it with Dropout", "Overfitting vs Dropout"),
+    ("compare with dropout", "Overfitting vs dropout"),
+    ("compare dropout with it", "Overfitting vs dropout"),
+    ("how is it different from dropout?", "Overfitting vs dropout"),
+    ("what's the difference between it and batch norm", "Overfitting vs batch norm"),
+    ("vs underfitting", "Overfitting vs underfitting"),
+    ("dropout vs this", "Overfitting vs dropout"),
+])
+def test_compare_it_with_x_becomes_a_comparison_question(glossary, message, rewritten):
+    assert resolve_follow_up(message, OVERFITTING, glossary) == FollowUp(rewritten, None, "compare")
+
+
+@pytest.mark.parametrize("message", ["what is dropout?", "precision vs recall", "compare precision and recall",
+                                     "", "🧠", "x" * 10_000, "<script>alert(1)</script>"])
+def test_anything_else_passes_through_unchanged(glossary, message):
+    assert resolve_follow_up(message, OVERFITTING, glossary) == FollowUp(message)
+
+
+@pytest.mark.parametrize("message", ["tell me more", "what's the opposite?", "compare it with dropout"])
+def test_a_follow_up_before_any_answer_asks_for_a_term_first(glossary, message):
+    follow_up = resolve_follow_up(message, None, glossary)
+    assert follow_up.answer == compose_no_subject() and follow_up.answer.kind == "empty"
+
+
+def test_focus_moves_to_the_subject_and_stays_on_abstentions(glossary):
+    opposite = compose_opposite(glossary.by_id[OVERFITTING], glossary)
+    more = compose_entry_details(glossary.by_id[DROPOUT], glossary)
+    assert next_focus(opposite, None) == UNDERFITTING
+    assert next_focus(more, OVERFITTING) == DROPOUT
+    assert next_focus(compose_no_subject(), OVERFITTING) == OVERFITTING
+    conversation = Conversation().add("what's the opposite of overfitting", opposite)
+    assert conversation == Conversation((Turn("what's the opposite of overfitting", opposite),), UNDERFITTING)
+
+
+def test_browse_lists_every_entry_a_to_z(glossary):
+    entries = filter_entries(glossary)
+    assert len(entries) == len(glossary.entries) == 100
+    assert [e.term.casefold() for e in entries] == sorted(e.term.casefold() for e in glossary.entries)
+    assert filter_entries(glossary, "", ALL_TOPICS) == entries
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("dropot", ["Dropout"]),           # a typo
+    ("DROPOUT", ["Dropout"]),          # case
+    ("lstm", ["Long Short-Term Memory"]),  # an alias
+    ("batchnorm", ["Batch Normalization"]),
+    ("xyzzy", []),
+    ("🧠", []),
+    ("<script>", []),
+])
+def test_browse_filter_is_fuzzy(glossary, text, expected):
+    assert [e.term for e in filter_entries(glossary, text)] == expected
+
+
+def test_browse_topic_filter(glossary):
+    assert list_topics(glossary) == sorted({e.topic for e in glossary.entries})
+    regularization = filter_entries(glossary, "", "regularization")
+    assert regularization and {e.topic for e in regularization} == {"regularization"}
+    assert [e.term for e in filter_entries(glossary, "drop", "regularization")] == ["Dropout"]
+    assert filter_entries(glossary, "dropout", "vision") == []
+
+
+def test_rating_a_turn_returns_a_new_conversation(glossary):
+    answer = compose_entry_details(glossary.by_id[DROPOUT], glossary)
+    conversation = Conversation(id="abc").add("tell me more about dropout", answer)
+    rated = conversation.rate(0, "like")
+    assert rated.turns[0] == Turn("tell me more about dropout", answer, "", "like") and rated.id == "abc"
+    assert conversation.turns[0].rating == ""
+    with pytest.raises(IndexError, match="turn 1 does not exist; the conversation has 1 turns"):
+        conversation.rate(1, "like")
