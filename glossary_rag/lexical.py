@@ -18,8 +18,8 @@ import bm25s
 import bm25s.stopwords
 import numpy as np
 import Stemmer
-from rapidfuzz import fuzz, process
 
+from glossary_rag.fuzzy import FuzzyTable
 from glossary_rag.glossary import Entry
 
 _STEMMER = Stemmer.Stemmer("english")
@@ -70,7 +70,7 @@ class NameMatcher:
             for name in entry.names:
                 for variant in _variants(name):
                     self.exact[variant].add(entry.id)
-        self.fuzzy_names = [n for n in self.exact if len(n) >= self.MIN_FUZZY_LEN]
+        self.fuzzy = FuzzyTable([n for n in self.exact if len(n) >= self.MIN_FUZZY_LEN])
         # word -> multi-word names containing it, for fragments such as "bias variance".
         self.names_with_word: dict[str, set[str]] = defaultdict(set)
         for name in self.exact:
@@ -101,7 +101,7 @@ class NameMatcher:
         grams = [" ".join(words[i:i + n]) for n in range(1, min(self.max_words, len(words)) + 1)
                  for i in range(len(words) - n + 1)]
         for gram in grams:
-            for variant in _variants(gram):
+            for variant in _forms(gram):  # grams are normalised already
                 if variant in self.exact:
                     offer(self.exact[variant], 1.0, gram)
         # Fragments: every word of the query belongs to one longer name ("bias variance").
@@ -110,12 +110,8 @@ class NameMatcher:
             offer(self.exact[name], 0.9 * length / len(name.replace(" ", "")), norm)
         # Typos: compare each phrase of the query with the longer names.
         candidates = [g for g in grams if len(g) >= self.MIN_FUZZY_LEN and g not in self.exact]
-        if candidates and self.fuzzy_names:
-            scores = process.cdist(candidates, self.fuzzy_names, scorer=fuzz.ratio,
-                                   score_cutoff=self.FUZZY_CUTOFF, workers=1)
-            rows, cols = np.nonzero(scores)
-            for row, col in zip(rows, cols):
-                offer(self.exact[self.fuzzy_names[col]], float(scores[row, col]) / 100.0, candidates[row])
+        for phrase, name, score in self.fuzzy.matches(candidates, self.FUZZY_CUTOFF):
+            offer(self.exact[name], score / 100.0, phrase)
         return found
 
 
@@ -135,7 +131,7 @@ class Vocabulary:
             for text in (*entry.names, entry.definition, *entry.descriptions, *entry.questions):
                 words.update(_WORD.findall(text.lower()))
         self.words = words
-        self.typo_candidates = [w for w in words if len(w) >= 4]
+        self.typo_candidates = FuzzyTable([w for w in words if len(w) >= 4])
 
     def unknown_share(self, text: str) -> float:
         """Share of the content words of `text` that the glossary never uses (0.0 when it has none).
@@ -148,10 +144,9 @@ class Vocabulary:
         if not content:
             return 0.0
         unknown = [w for w in content if w not in self.words]
-        if unknown and self.typo_candidates:
-            close = process.cdist(unknown, self.typo_candidates, scorer=fuzz.ratio, score_cutoff=self.TYPO_CUTOFF,
-                                  workers=1)
-            unknown = [w for w, row in zip(unknown, close) if not row.any()]
+        if unknown:
+            close = {phrase for phrase, _, _ in self.typo_candidates.matches(unknown, self.TYPO_CUTOFF)}
+            unknown = [w for w in unknown if w not in close]
         return len(unknown) / len(content)
 
 
@@ -168,7 +163,11 @@ def _variants(name: str) -> set[str]:
     >>> sorted(_variants("Pooling Layers"))
     ['pooling layer', 'pooling layers', 'poolinglayer', 'poolinglayers']
     """
-    base = normalize_name(name)
+    return _forms(normalize_name(name))
+
+
+def _forms(base: str) -> set[str]:
+    """`_variants` of an already normalised name."""
     forms = {base, base.replace(" ", "")}
     for form in list(forms):
         if form.endswith("s") and len(form) > 4 and not form.endswith("ss"):
