@@ -105,7 +105,7 @@ def create_faiss_index(dimension: int, index_type: str):
 
 
 def build_index(glossary: Glossary, encoder, index_dir: Path, *, enriched: bool = True,
-                hnsw_threshold: int = 200_000, batch_size: int = 256,
+                hnsw_threshold: int = 10_000, batch_size: int = 256,
                 show_progress: bool | None = None) -> Manifest:
     """Embed every passage of `glossary` and write a fresh index into `index_dir` atomically.
 

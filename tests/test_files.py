@@ -28,6 +28,7 @@ from glossary_rag.index import (MANIFEST, IndexCorruptError, IndexMissingError, 
 from glossary_rag.passages import glossary_passages
 from glossary_rag.settings import PROJECT_ROOT, Settings
 from tests.conftest import write_entry
+from tests.live_app import free_port
 
 REBUILD = "Rebuild it with `python scripts/build_index.py`."
 
@@ -176,6 +177,19 @@ def test_the_cli_names_the_file_and_the_fix(cli_runs, name):
     assert "Traceback" not in done.stderr and done.stdout == ""
     error_line = done.stderr.strip().splitlines()[-1]
     assert re.fullmatch("error: " + expected_message(name, glossary, index), error_line), error_line
+
+
+def test_the_app_explains_a_broken_glossary_instead_of_serving(pristine, tmp_path, encoder):
+    """`python app.py` with a glossary no rebuild can fix: the message and exit code 2, no server, no traceback."""
+    glossary, index = copy_of(pristine, tmp_path / "copy")
+    DAMAGES["duplicate-id"][0](glossary, index, encoder)
+    env = {**os.environ, "GRADIO_SERVER_NAME": "127.0.0.1", "GRADIO_SERVER_PORT": str(free_port()),
+           "GLOSSARY_RAG_INDEX_DIR": str(index), "GLOSSARY_RAG_FEEDBACK_PATH": str(tmp_path / "feedback.sqlite3")}
+    done = subprocess.run([sys.executable, "app.py", "--glossary", str(glossary)], cwd=PROJECT_ROOT, env=env,
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert re.fullmatch("error: " + expected_message("duplicate-id", glossary, index),
+                        done.stderr.strip().splitlines()[-1])
 
 
 @pytest.mark.parametrize("name", INDEX_DAMAGES)
