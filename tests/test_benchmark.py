@@ -1,6 +1,6 @@
 """scripts/benchmark.py runs end to end at small sizes and prints the JSON contract the README describes.
 
-One run against a six-entry glossary written here, a 2,000-entry synthetic scale run, three load clients and
+One run against a six-entry glossary written here, a 1,000-entry synthetic scale run, three load clients and
 a real `python app.py` subprocess. No assertion is about how fast anything was: only that every number is
 there, has the right shape, and that nothing failed.
 """
@@ -29,9 +29,9 @@ def result(tmp_path_factory) -> dict:
     write_entry(folder, 5, "Epoch", "An epoch is one full pass over the training data.")
     write_entry(folder, 6, "Batch Size", "The batch size is how many examples each update sees.")
     done = subprocess.run(
-        [sys.executable, str(SCRIPT), "--json", "--glossary", str(folder), "--scale-entries", "2000",
-         "--load-clients", "3", "--load-questions", "3", "--questions", "12", "--cold-runs", "1",
-         "--threshold-sizes", "500,1500"],
+        [sys.executable, str(SCRIPT), "--json", "--glossary", str(folder), "--scale-entries", "1000",
+         "--load-clients", "3", "--load-questions", "3", "--questions", "8", "--cold-runs", "1",
+         "--threshold-sizes", "400,800"],
         cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr[-3000:]
     return json.loads(done.stdout)
@@ -43,7 +43,7 @@ def test_in_process_numbers(result):
         assert isinstance(result[key], float) and result[key] > 0, key
     for key in ("ask_ms", "ask_cached_ms"):
         assert set(result[key]) == {"p50", "p95"} and 0 < result[key]["p50"] <= result[key]["p95"], key
-    assert result["index_type"] == "flat" and result["questions"] == 12
+    assert result["index_type"] == "flat" and result["questions"] == 8
     assert result["ask_over_encoder"] == pytest.approx(result["ask_ms"]["p50"] / result["encoder_ms"], abs=0.01)
 
 
@@ -61,7 +61,7 @@ def test_http_and_load_against_the_real_app(result):
 def test_scale_numbers_say_they_are_synthetic(result):
     scale = result["scale"]
     assert scale["synthetic"] is True and "synthetic" in scale["note"]
-    assert (scale["entries"], scale["vectors"], scale["index_type"]) == (2000, 10_000, "flat")
+    assert (scale["entries"], scale["vectors"], scale["index_type"]) == (1000, 5000, "flat")
     assert set(scale["dense_ms"]) == set(scale["search_ms"]) == {"p50", "p95"}
     assert scale["recall@10"] == 1.0  # flat search is exact
     assert scale["build_s"] >= 0
@@ -69,7 +69,7 @@ def test_scale_numbers_say_they_are_synthetic(result):
 
 def test_threshold_sweep_and_targets(result):
     rows = result["threshold"]["rows"]
-    assert [row["vectors"] for row in rows] == [500, 1500]
+    assert [row["vectors"] for row in rows] == [400, 800]
     assert all(row["flat_ms"] > 0 and row["hnsw_ms"] > 0 for row in rows)
     assert set(result["targets"]) == {"ask_over_encoder", "cold_over_bare", "http_over_ask_ms",
                                       "scale.dense_ms.p50", "scale.recall@10", "scale.search_ms.p50",
@@ -83,5 +83,5 @@ def test_table_names_every_measurement(result):
 
     table = render_table(result)
     for label in ("bare encode of one query (floor)", "ask / floor", "/ask over HTTP", "load: 3 clients",
-                  "scale: 2,000 entries", "targets:"):
+                  "scale: 1,000 entries", "targets:"):
         assert label in table

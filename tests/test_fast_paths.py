@@ -12,7 +12,8 @@ from glossary_rag.fuzzy import FuzzyTable
 from glossary_rag.search import top_k_stable
 
 
-@pytest.mark.parametrize("text", ["what is dropout?", "x", "", "🚀 émoji and ümlauts", "gradiant decent " * 80])
+@pytest.mark.parametrize("text", ["what is dropout?", "x", "", "🚀 émoji and ümlauts", "gradiant decent " * 80],
+                         ids=["question", "one-letter", "empty", "emoji", "past-the-model-limit"])
 def test_query_fast_path_gives_the_same_bits_as_encode(encoder, text):
     assert np.array_equal(encoder._encode_one(text), encoder.encode([text])[0])
 
