@@ -3,7 +3,7 @@
 `run_benchmark` measures, in this order: the index build (into a temporary folder, from a snapshot of the
 glossary, so concurrent edits can't make it stale mid-run), the in-process answer path against the bare
 encoder, fresh-process start-up, the web app over HTTP (`benchmark_http`), the retrieval path at 100,000
-synthetic entries (`benchmark_scale`) and the flat-vs-HNSW crossover. Every number is a median (p50) or a
+synthetic entries (`benchmark_scale`) and the flat-vs-IVF crossover. Every number is a median (p50) or a
 95th percentile of wall time on this machine; `machine.load_avg` says how busy it was, because other work
 on a 2-core box moves every number.
 
@@ -106,7 +106,7 @@ def run_benchmark(options: Options, settings: Settings | None = None, log=sys.st
             _say(log, f"scale: {options.scale_entries:,} synthetic entries")
             result["scale"] = measure_scale(engine, options.scale_entries, questions[:options.questions], snapshot,
                                             progress=options.progress)
-            _say(log, f"flat vs HNSW at {', '.join(map(str, options.threshold_sizes))} vectors")
+            _say(log, f"flat vs IVF at {', '.join(map(str, options.threshold_sizes))} vectors")
             result["threshold"] = measure_threshold(engine, options.threshold_sizes, snapshot)
     result["machine"]["load_avg_end"] = _load_avg()
     result["targets"] = check_targets(result)
@@ -119,7 +119,7 @@ def measure_build(glossary, encoder, settings: Settings) -> dict:
 
     timed = _TimedEncoder(encoder)
     started = time.perf_counter()
-    manifest = build_index(glossary, timed, settings.index_dir, hnsw_threshold=settings.hnsw_threshold)
+    manifest = build_index(glossary, timed, settings.index_dir, ann_threshold=settings.ann_threshold)
     build_s = time.perf_counter() - started
     return {"build_s": round(build_s, 2), "encode_per_s": round(manifest.vectors / timed.seconds, 1)}
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from glossary_rag.glossary import Entry, Glossary
-from glossary_rag.index import LoadedIndex, Manifest, choose_index_type, create_faiss_index
+from glossary_rag.index import LoadedIndex, Manifest, choose_index_type, create_faiss_index, train_index
 
 _WORD = re.compile(r"[a-z]{3,}")
 _SYLLABLES = ("ka", "lo", "mi", "ne", "ru", "ta", "vo", "xi", "ze", "bra", "cor", "den", "fil", "gor", "hun",
@@ -107,9 +107,11 @@ def _typo(text: str, rng: np.random.Generator) -> str:
     return text[:i] + text[i + 1] + text[i] + text[i + 2:]
 
 
-def build_faiss(vectors: np.ndarray, hnsw_threshold: int, chunk: int = 65_536, progress: bool = False):
-    """The index `build_index` would make for these vectors (type chosen by size), added in chunks."""
-    index = create_faiss_index(vectors.shape[1], choose_index_type(len(vectors), hnsw_threshold))
+def build_faiss(vectors: np.ndarray, ann_threshold: int, chunk: int = 65_536, progress: bool = False):
+    """The index `build_index` would make for these vectors (type chosen by size, trained on a sample if it
+    is IVF), added in chunks."""
+    index = create_faiss_index(vectors.shape[1], choose_index_type(len(vectors), ann_threshold), len(vectors))
+    train_index(index, vectors)
     bar = _progress(len(vectors), progress)
     for start in range(0, len(vectors), chunk):
         index.add(vectors[start:start + chunk])
@@ -168,10 +170,10 @@ def measure_scale(engine, n_entries: int, questions: list[str], settings, *, vec
     faiss_index = engine.index.faiss_index
     synthetic = make_synthetic(engine.glossary, faiss_index.reconstruct_n(0, faiss_index.ntotal),
                                engine.index.entry_of_vector, n_entries, vectors_per_entry=vectors_per_entry)
-    index_type = choose_index_type(len(synthetic.vectors), settings.hnsw_threshold)
+    index_type = choose_index_type(len(synthetic.vectors), settings.ann_threshold)
     faiss.omp_set_num_threads(_cores())  # building uses every core; the retriever sets one for queries
     started = time.perf_counter()
-    index = build_faiss(synthetic.vectors, settings.hnsw_threshold, progress=progress)
+    index = build_faiss(synthetic.vectors, settings.ann_threshold, progress=progress)
     faiss_s = time.perf_counter() - started
     started = time.perf_counter()
     retriever = Retriever(synthetic.glossary, loaded_index(synthetic, index, index_type), engine.encoder, settings)
@@ -202,8 +204,9 @@ def measure_scale(engine, n_entries: int, questions: list[str], settings, *, vec
 
 
 def measure_threshold(engine, sizes: tuple[int, ...], settings, queries: int = 100) -> dict:
-    """Flat vs HNSW search time at several index sizes, each searched as the retriever would search it;
-    the crossover is the smallest size where HNSW is faster (Settings.hnsw_threshold is set from it)."""
+    """Flat vs IVF search time at several index sizes, each searched as the retriever would search it, with
+    the IVF's recall@10 against the flat result; the crossover is the smallest size where IVF is faster
+    (Settings.ann_threshold is set from it)."""
     import faiss
 
     from glossary_rag.search import candidate_count, nearest_vectors
@@ -219,17 +222,21 @@ def measure_threshold(engine, sizes: tuple[int, ...], settings, queries: int = 1
         flat = create_faiss_index(vectors.shape[1], "flat")
         flat.add(vectors)
         started = time.perf_counter()
-        hnsw = create_faiss_index(vectors.shape[1], "hnsw")
-        hnsw.add(vectors)
-        hnsw_build_s = time.perf_counter() - started
+        ivf = create_faiss_index(vectors.shape[1], "ivf", size)
+        train_index(ivf, vectors)
+        ivf.add(vectors)
+        ivf_build_s = time.perf_counter() - started
         faiss.omp_set_num_threads(1)
         # Each with the number of candidates the retriever would ask that index type for.
         flat_ms = [time_ms(nearest_vectors, flat, p, candidate_count(size, "flat")) for p in probes]
-        hnsw_ms = [time_ms(nearest_vectors, hnsw, p, candidate_count(size, "hnsw")) for p in probes]
+        ivf_ms = [time_ms(nearest_vectors, ivf, p, candidate_count(size, "ivf")) for p in probes]
+        recall = recall_at(ivf.search(probes, 10)[1], exact_top(probes, vectors, 10))
         rows.append({"vectors": size, "flat_ms": round(float(np.median(flat_ms)), 3),
-                     "hnsw_ms": round(float(np.median(hnsw_ms)), 3), "hnsw_build_s": round(hnsw_build_s, 1)})
-    crossover = next((row["vectors"] for row in rows if row["hnsw_ms"] < row["flat_ms"]), None)
-    return {"rows": rows, "crossover_vectors": crossover, "hnsw_threshold": settings.hnsw_threshold}
+                     "ivf_ms": round(float(np.median(ivf_ms)), 3), "ivf_recall@10": recall,
+                     "ivf_lists": int(ivf.nlist), "ivf_probes": int(ivf.nprobe),
+                     "ivf_build_s": round(ivf_build_s, 1)})
+    crossover = next((row["vectors"] for row in rows if row["ivf_ms"] < row["flat_ms"]), None)
+    return {"rows": rows, "crossover_vectors": crossover, "ann_threshold": settings.ann_threshold}
 
 
 def exact_top(queries: np.ndarray, vectors: np.ndarray, k: int, chunk: int = 32, per: int = 1) -> np.ndarray:

@@ -44,7 +44,7 @@ def build_command(settings: Settings, *, check: bool = False, enriched: bool = T
     print(report.render(), file=sys.stderr)
     started = time.perf_counter()
     manifest = build_index(glossary, encoder, index_dir, enriched=enriched,
-                           hnsw_threshold=settings.hnsw_threshold, show_progress=len(glossary.entries) > 1000)
+                           ann_threshold=settings.ann_threshold, show_progress=len(glossary.entries) > 1000)
     print(f"Built {index_dir}: {manifest.entries} entries, {manifest.vectors} vectors "
           f"({manifest.index_type}, dimension {manifest.dimension}) in {time.perf_counter() - started:.1f}s.")
     return 0

@@ -54,7 +54,7 @@ class Engine:
             log.warning("Index unusable (%s); rebuilding %s once.", err, settings.index_dir)
             if report.warnings:  # first use of an imported glossary: show what the import tolerated
                 log.warning("%s", report.render())
-            build_index(glossary, encoder, settings.index_dir, hnsw_threshold=settings.hnsw_threshold)
+            build_index(glossary, encoder, settings.index_dir, ann_threshold=settings.ann_threshold)
             index = load_index(settings.index_dir, glossary=glossary, model=settings.model,
                                fingerprint=fingerprint, dimension=encoder.dimension)
         return cls(settings, glossary, encoder, index, Retriever(glossary, index, encoder, settings))

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import os
 import tempfile
 from dataclasses import dataclass
@@ -78,54 +79,130 @@ class LoadedIndex:
 PROGRESS_FROM = 5_000
 
 
-def choose_index_type(n_vectors: int, hnsw_threshold: int) -> str:
-    """Exact search while it is cheap, HNSW beyond the measured threshold (see scripts/benchmark.py).
+def choose_index_type(n_vectors: int, ann_threshold: int) -> str:
+    """Exact search while it is cheap, an inverted file (IVF) beyond the measured threshold
+    (`Settings.ann_threshold`, see scripts/benchmark.py).
 
     >>> choose_index_type(1500, 200_000), choose_index_type(500_000, 200_000)
-    ('flat', 'hnsw')
+    ('flat', 'ivf')
     """
-    return "hnsw" if n_vectors >= hnsw_threshold else "flat"
+    return "ivf" if n_vectors >= ann_threshold else "flat"
 
 
-def create_faiss_index(dimension: int, index_type: str):
-    """An empty inner-product index (cosine, since vectors are unit length)."""
+# An IVF index splits the vectors into lists (k-means cells) of ~this many and scans the lists of the cells
+# nearest a query. Measured at 500,000 synthetic vectors (README "Performance"), one query, one thread:
+#   4,096 lists, flat quantizer, 32 probes     recall@10 0.976, 0.85 ms   <- chosen
+#   8,192 lists, flat quantizer, 48 probes     0.977, 1.03 ms (a flat scan of 8,192 centroids is 0.6 ms)
+#   8,192 lists, HNSW quantizer, 64 probes     0.968-0.973, 0.97-1.0 ms (HNSW over centroids loses recall)
+#   + 8-bit lists, or PCA-128 + exact re-rank  0.95 / 0.94 at 1 ms: the near-ties live in the fine detail
+#   HNSW over all vectors (M 32, efSearch 256) 0.866, 0.71 ms, and a 10-minute build
+IVF_LIST_SIZE = 128
+# Lists scanned per query: at least this many, more for very large indexes (a fixed share of 1/128).
+IVF_MIN_PROBES = 32
+# k-means iterations and training points per list: faiss asks for >= 39 points per list; 10 iterations
+# reach the recall of 25 (0.957 vs 0.959 at 16 probes) in 40% of the time.
+IVF_TRAIN_ITERATIONS = 10
+IVF_TRAIN_PER_LIST = 40
+
+
+def ivf_lists(n_vectors: int) -> int:
+    """Number of IVF lists for `n_vectors`: a power of two near n / IVF_LIST_SIZE, at least 16.
+
+    >>> ivf_lists(10_000), ivf_lists(500_000), ivf_lists(10)
+    (64, 4096, 16)
+    """
+    return 2 ** max(4, round(math.log2(max(n_vectors, 1) / IVF_LIST_SIZE)))
+
+
+def ivf_probes(lists: int) -> int:
+    """Lists scanned per query.
+
+    >>> ivf_probes(16), ivf_probes(4096), ivf_probes(65_536)
+    (16, 32, 512)
+    """
+    return min(lists, max(IVF_MIN_PROBES, lists // 128))
+
+
+def create_faiss_index(dimension: int, index_type: str, n_vectors: int = 0):
+    """An empty inner-product index (cosine, since vectors are unit length) for about `n_vectors` vectors.
+
+    An "ivf" index must be trained (`train_index`) before vectors are added.
+    """
     import faiss
 
     if index_type == "flat":
         return faiss.IndexFlatIP(dimension)
-    if index_type == "hnsw":
-        # Measured at 500,000 synthetic vectors (scripts/benchmark.py, README "Performance"): efConstruction
-        # 160 over 80 lifts recall@10 at efSearch 256 from 0.90 to 0.94 for a quarter more build time;
-        # efSearch 256 keeps a query under ~1 ms (384: 0.96 but 1-2 ms).
-        index = faiss.IndexHNSWFlat(dimension, 32, faiss.METRIC_INNER_PRODUCT)
-        index.hnsw.efConstruction = 160
-        index.hnsw.efSearch = 256
+    if index_type == "ivf":
+        # Cells are assigned by inner product, the metric queries use (k-means runs on this quantizer).
+        index = faiss.IndexIVFFlat(faiss.IndexFlatIP(dimension), dimension, ivf_lists(n_vectors),
+                                   faiss.METRIC_INNER_PRODUCT)
+        index.cp.niter = IVF_TRAIN_ITERATIONS
         return index
-    raise ValueError(f"unknown index type {index_type!r}: use 'flat' or 'hnsw'")
+    raise ValueError(f"unknown index type {index_type!r}: use 'flat' or 'ivf'")
+
+
+def train_index(index, vectors: np.ndarray, seed: int = 0) -> None:
+    """Train an IVF index's cells on a random sample of `vectors` (rows of an array or a memmap); a flat
+    index needs no training. Sets the search parameters either way."""
+    if not index.is_trained:
+        lists = index.nlist
+        count = min(len(vectors), IVF_TRAIN_PER_LIST * lists)
+        rows = np.sort(np.random.default_rng(seed).choice(len(vectors), size=count, replace=False))
+        index.train(np.ascontiguousarray(vectors[rows], dtype=np.float32))
+    tune_for_search(index)
+
+
+def tune_for_search(index) -> None:
+    """Set how much of an IVF index a query scans (done at load too, so older files get today's values)."""
+    import faiss
+
+    if isinstance(index, faiss.IndexIVF):
+        index.nprobe = ivf_probes(index.nlist)
 
 
 def build_index(glossary: Glossary, encoder, index_dir: Path, *, enriched: bool = True,
-                hnsw_threshold: int = 10_000, batch_size: int = 256,
+                ann_threshold: int = 10_000, batch_size: int = 256,
                 show_progress: bool | None = None) -> Manifest:
     """Embed every passage of `glossary` and write a fresh index into `index_dir` atomically.
 
     One progress bar over all passages, shown by default for builds of `PROGRESS_FROM` passages or more.
     """
-    import faiss
     from tqdm.auto import tqdm
 
     passages = glossary_passages(glossary, enriched)
-    index_type = choose_index_type(len(passages), hnsw_threshold)
-    index = create_faiss_index(encoder.dimension, index_type)
+    index_type = choose_index_type(len(passages), ann_threshold)
+    index = create_faiss_index(encoder.dimension, index_type, len(passages))
     show = len(passages) >= PROGRESS_FROM if show_progress is None else show_progress
-    # Encode and add in chunks so a large glossary builds in bounded memory: only one chunk of vectors
-    # exists outside the index at any time.
+    # Encode in chunks so a large glossary builds in bounded memory: a flat index takes each chunk as it
+    # comes; an IVF index must see a sample of all vectors before it takes any, so they wait in a
+    # temporary file on disk, not in memory.
     chunk = max(batch_size, 1) * 16
-    with tqdm(total=len(passages), desc="Embedding passages", unit="text", disable=not show) as bar:
-        for start in range(0, len(passages), chunk):
-            texts = [p.text for p in passages[start:start + chunk]]
-            index.add(encoder.encode(texts, batch_size=batch_size))
-            bar.update(len(texts))
+    index_dir = Path(index_dir)
+    index_dir.mkdir(parents=True, exist_ok=True)
+    spool = None
+    try:
+        if index_type != "flat":
+            fd, spool = tempfile.mkstemp(prefix=".vectors-spool-", suffix=".tmp", dir=index_dir)
+            os.close(fd)
+            pending = np.lib.format.open_memmap(spool, mode="w+", dtype=np.float32,
+                                                shape=(len(passages), encoder.dimension))
+        with tqdm(total=len(passages), desc="Embedding passages", unit="text", disable=not show) as bar:
+            for start in range(0, len(passages), chunk):
+                texts = [p.text for p in passages[start:start + chunk]]
+                vectors = encoder.encode(texts, batch_size=batch_size)
+                if spool is None:
+                    index.add(vectors)
+                else:
+                    pending[start:start + len(texts)] = vectors
+                bar.update(len(texts))
+        if spool is not None:
+            train_index(index, pending)
+            for start in range(0, len(passages), chunk * 16):
+                index.add(np.ascontiguousarray(pending[start:start + chunk * 16]))
+            del pending
+    finally:
+        if spool is not None:
+            Path(spool).unlink(missing_ok=True)
     return write_index(index_dir, index, passages, glossary, model=encoder.model_id,
                        fingerprint=encoder.fingerprint(), enriched=enriched, index_type=index_type)
 
@@ -223,6 +300,7 @@ def load_index(index_dir: Path, *, glossary: Glossary | None = None, model: str 
         index = faiss.deserialize_index(np.frombuffer(faiss_bytes, dtype=np.uint8))
     except RuntimeError as err:
         raise IndexCorruptError(f"{index_dir / manifest.faiss_file}: FAISS cannot read it. {REBUILD}") from err
+    tune_for_search(index)
     try:
         passages = tuple(Passage(**json.loads(line)) for line in passages_bytes.decode("utf-8").splitlines())
     except (ValueError, TypeError) as err:

@@ -25,8 +25,9 @@ from glossary_rag.settings import Settings
 
 # A name match this strong means the person named the entry: never abstain on it.
 NAMED = 0.85
-# Vectors an HNSW index returns per query: about 25 entries at ~5 vectors each, enough for top-10 fusion.
-HNSW_CANDIDATES = 128
+# Vectors an approximate (IVF) index returns per query: ~25 entries at ~5 vectors each, enough for top-10
+# fusion; the entries it misses still get their lexical and name evidence.
+ANN_CANDIDATES = 128
 
 
 @dataclass(frozen=True)
@@ -147,14 +148,14 @@ class Retriever:
 def candidate_count(total: int, index_type: str) -> int:
     """How many nearest vectors a query asks the index for.
 
-    Small flat indexes: every vector (exact). HNSW visits at least k nodes per query, so its pool stays
-    small: ~25 entries at ~5 vectors each, plenty for top-10 fusion (see README "Performance").
+    Small flat indexes: every vector (exact). An approximate index (IVF, or HNSW from older builds) returns
+    a small pool: ~25 entries at ~5 vectors each, plenty for top-10 fusion (see README "Performance").
 
-    >>> candidate_count(1727, "flat"), candidate_count(50_000, "flat"), candidate_count(500_000, "hnsw")
+    >>> candidate_count(1727, "flat"), candidate_count(50_000, "flat"), candidate_count(500_000, "ivf")
     (1727, 1024, 128)
     """
-    if index_type == "hnsw":
-        return min(total, HNSW_CANDIDATES)
+    if index_type != "flat":
+        return min(total, ANN_CANDIDATES)
     return total if total <= 20_000 else 1024
 
 

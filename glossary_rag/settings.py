@@ -51,10 +51,9 @@ class Settings:
     abstain_unknown_penalty: float = 0.3
     # "Did you mean A or B?" when the top two fused scores are closer than this.
     ambiguity_margin: float = 0.03
-    # From this many vectors the index switches from exact (flat) to HNSW search. Measured with
-    # `python scripts/benchmark.py` (README "Performance"): p50 per query, flat vs HNSW, 0.38 vs 0.43 ms at
-    # 5,000 vectors, 0.83 vs 0.55 ms at 10,000, 2.2 vs 0.58 ms at 20,000. Our glossary has ~1,700.
-    hnsw_threshold: int = 10_000
+    # From this many vectors the index switches from exact (flat) to IVF search. Measured with
+    # `python scripts/benchmark.py` (README "Performance", flat vs IVF p50 per query). Ours has ~1,700.
+    ann_threshold: int = 10_000
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> "Settings":

@@ -32,7 +32,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--skip-http", action="store_true", help="don't start app.py")
     parser.add_argument("--skip-scale", action="store_true", help="no synthetic scale run or threshold sweep")
     parser.add_argument("--threshold-sizes", default=",".join(map(str, Options.threshold_sizes)),
-                        help="index sizes (vectors) at which to time flat vs HNSW search")
+                        help="index sizes (vectors) at which to time flat vs IVF search")
     parser.add_argument("--out", type=Path, help="also write the JSON result here")
     parser.add_argument("--glossary", type=Path, help="glossary to measure (default: glossary/)")
     args = parser.parse_args(argv)

@@ -9,7 +9,8 @@ import pytest
 
 from glossary_rag.glossary import load_glossary
 from glossary_rag.index import (IndexCorruptError, IndexMissingError, IndexStaleError, MANIFEST, build_index,
-                                create_faiss_index, load_index, read_manifest)
+                                create_faiss_index, ivf_lists, ivf_probes, load_index, read_manifest,
+                                train_index)
 from glossary_rag.passages import glossary_passages
 from tests.conftest import write_entry
 
@@ -96,13 +97,36 @@ def test_faiss_matches_numpy_brute_force(encoder, engine):
     assert (positions == expected).all()
 
 
-def test_hnsw_index_recall(encoder, engine):
-    """Above the size threshold we switch to HNSW; on the real vectors it must agree with exact search."""
+def test_ivf_index_recall(engine):
+    """Above the size threshold we switch to IVF; on the real vectors it must agree with exact search."""
     vectors = engine.index.faiss_index.reconstruct_n(0, engine.index.faiss_index.ntotal)
-    hnsw = create_faiss_index(vectors.shape[1], "hnsw")
-    hnsw.add(vectors)
+    ivf = create_faiss_index(vectors.shape[1], "ivf", len(vectors))
+    with pytest.raises(RuntimeError):  # untrained: faiss refuses vectors, so a build can't skip training
+        ivf.add(vectors[:10])
+    train_index(ivf, vectors)
+    ivf.add(vectors)
+    assert ivf.nlist == ivf_lists(len(vectors)) and ivf.nprobe == ivf_probes(ivf.nlist)
     queries = vectors[::37]
-    _, approx = hnsw.search(queries, 10)
+    _, approx = ivf.search(queries, 10)
     exact = np.argsort(-(queries @ vectors.T), axis=1, kind="stable")[:, :10]
     recall = np.mean([len(set(a) & set(e)) / 10 for a, e in zip(approx, exact)])
     assert recall >= 0.97
+
+
+def test_ivf_build_of_the_real_glossary(engine, encoder, tmp_path):
+    """A glossary past the threshold builds an IVF index through the same path, leaves no spooled vectors
+    behind, loads with today's search parameters, and ranks like the exact index."""
+    import dataclasses
+
+    from glossary_rag.engine import Engine
+
+    folder = tmp_path / "index"
+    manifest = build_index(engine.glossary, encoder, folder, ann_threshold=1000)
+    assert manifest.index_type == "ivf" and manifest.vectors == engine.index.faiss_index.ntotal
+    assert sorted(p.suffix for p in folder.iterdir()) == [".faiss", ".json", ".jsonl"]
+    loaded = load_index(folder, glossary=engine.glossary)
+    assert loaded.faiss_index.nprobe == ivf_probes(loaded.faiss_index.nlist)
+    approximate = Engine.load(dataclasses.replace(engine.settings, index_dir=folder), encoder=encoder)
+    for question in ("what is dropout?", "the term for a model memorizing its training data", "lstm"):
+        exact, ivf = engine.retriever.search(question), approximate.retriever.search(question)
+        assert [h.id for h in ivf.hits[:3]] == [h.id for h in exact.hits[:3]], question
