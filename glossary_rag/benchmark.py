@@ -101,13 +101,13 @@ def run_benchmark(options: Options, settings: Settings | None = None, log=sys.st
                                        work, sequential=min(100, options.questions), ask=engine.ask,
                                        clear_cache=engine.encoder.clear_cache))
         if not options.skip_scale:
-            from glossary_rag.benchmark_scale import measure_scale, measure_threshold
+            from glossary_rag.benchmark_scale import measure_scale_in_fresh_process
 
-            _say(log, f"scale: {options.scale_entries:,} synthetic entries")
-            result["scale"] = measure_scale(engine, options.scale_entries, questions[:options.questions], snapshot,
-                                            progress=options.progress)
-            _say(log, f"flat vs IVF at {', '.join(map(str, options.threshold_sizes))} vectors")
-            result["threshold"] = measure_threshold(engine, options.threshold_sizes, snapshot)
+            _say(log, f"scale: {options.scale_entries:,} synthetic entries, then flat vs IVF at "
+                      f"{', '.join(map(str, options.threshold_sizes))} vectors (in a fresh process)")
+            result.update(measure_scale_in_fresh_process(snapshot, options.scale_entries,
+                                                         questions[:options.questions], options.threshold_sizes,
+                                                         progress=options.progress))
     result["machine"]["load_avg_end"] = _load_avg()
     result["targets"] = check_targets(result)
     return result
