@@ -107,10 +107,10 @@ def _typo(text: str, rng: np.random.Generator) -> str:
     return text[:i] + text[i + 1] + text[i] + text[i + 2:]
 
 
-def build_faiss(vectors: np.ndarray, ann_threshold: int, chunk: int = 65_536, progress: bool = False):
-    """The index `build_index` would make for these vectors (type chosen by size, trained on a sample if it
+def build_faiss(vectors: np.ndarray, index_type: str, chunk: int = 65_536, progress: bool = False):
+    """The index of `index_type` that `build_index` would make for these vectors (trained on a sample if it
     is IVF), added in chunks."""
-    index = create_faiss_index(vectors.shape[1], choose_index_type(len(vectors), ann_threshold), len(vectors))
+    index = create_faiss_index(vectors.shape[1], index_type, len(vectors))
     train_index(index, vectors)
     bar = _progress(len(vectors), progress)
     for start in range(0, len(vectors), chunk):
@@ -173,7 +173,7 @@ def measure_scale(engine, n_entries: int, questions: list[str], settings, *, vec
     index_type = choose_index_type(len(synthetic.vectors), settings.ann_threshold)
     faiss.omp_set_num_threads(_cores())  # building uses every core; the retriever sets one for queries
     started = time.perf_counter()
-    index = build_faiss(synthetic.vectors, settings.ann_threshold, progress=progress)
+    index = build_faiss(synthetic.vectors, index_type, progress=progress)
     faiss_s = time.perf_counter() - started
     started = time.perf_counter()
     retriever = Retriever(synthetic.glossary, loaded_index(synthetic, index, index_type), engine.encoder, settings)
@@ -219,12 +219,9 @@ def measure_threshold(engine, sizes: tuple[int, ...], settings, queries: int = 1
         vectors = _perturbed(real, size, rng)
         probes = _perturbed(real, queries, rng)
         faiss.omp_set_num_threads(_cores())
-        flat = create_faiss_index(vectors.shape[1], "flat")
-        flat.add(vectors)
+        flat = build_faiss(vectors, "flat")
         started = time.perf_counter()
-        ivf = create_faiss_index(vectors.shape[1], "ivf", size)
-        train_index(ivf, vectors)
-        ivf.add(vectors)
+        ivf = build_faiss(vectors, "ivf")
         ivf_build_s = time.perf_counter() - started
         faiss.omp_set_num_threads(1)
         # Each with the number of candidates the retriever would ask that index type for.
@@ -300,12 +297,12 @@ def measure_scale_in_fresh_process(settings, n_entries: int, questions: list[str
                "--questions", handle.name, "--threshold-sizes", ",".join(map(str, threshold_sizes))]
     if progress:
         command.append("--progress")
-    try:
-        done = subprocess.run(command, cwd=PROJECT_ROOT, env=env, capture_output=True, text=True)
+    try:  # the child's stderr (progress bar, errors) goes straight to ours
+        done = subprocess.run(command, cwd=PROJECT_ROOT, env=env, stdout=subprocess.PIPE, text=True)
     finally:
         os.unlink(handle.name)
     if done.returncode != 0:
-        raise RuntimeError(f"scale benchmark failed (exit {done.returncode}): {done.stderr[-1500:]}")
+        raise RuntimeError(f"scale benchmark failed (exit {done.returncode}); its error is printed above")
     return json.loads(done.stdout)
 
 

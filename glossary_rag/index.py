@@ -75,6 +75,8 @@ class LoadedIndex:
     entry_of_vector: np.ndarray  # int64 entry id for each vector position
 
 
+# Spooled vectors go into an IVF index this many at a time (~100 MB of float32 at 384 dimensions).
+ADD_SLICE = 65_536
 # Builds of this many passages or more show a progress bar (~30 s of encoding on 2 cores).
 PROGRESS_FROM = 5_000
 
@@ -90,17 +92,14 @@ def choose_index_type(n_vectors: int, ann_threshold: int) -> str:
 
 
 # An IVF index splits the vectors into lists (k-means cells) of ~this many and scans the lists of the cells
-# nearest a query. Measured at 500,000 synthetic vectors (README "Performance"), one query, one thread:
-#   4,096 lists, flat quantizer, 32 probes     recall@10 0.976, 0.85 ms   <- chosen
-#   8,192 lists, flat quantizer, 48 probes     0.977, 1.03 ms (a flat scan of 8,192 centroids is 0.6 ms)
-#   8,192 lists, HNSW quantizer, 64 probes     0.968-0.973, 0.97-1.0 ms (HNSW over centroids loses recall)
-#   + 8-bit lists, or PCA-128 + exact re-rank  0.95 / 0.94 at 1 ms: the near-ties live in the fine detail
-#   HNSW over all vectors (M 32, efSearch 256) 0.866, 0.71 ms, and a 10-minute build
+# nearest a query. Chosen at 500,000 synthetic vectors against HNSW, more lists, an HNSW quantizer, 8-bit
+# lists and PCA + re-rank: the only one with recall@10 >= 0.97 under 1 ms (README "Performance").
 IVF_LIST_SIZE = 128
 # Lists scanned per query: at least this many, more for very large indexes (a fixed share of 1/128).
 IVF_MIN_PROBES = 32
-# k-means iterations and training points per list: faiss asks for >= 39 points per list; 10 iterations
-# reach the recall of 25 (0.957 vs 0.959 at 16 probes) in 40% of the time.
+# k-means iterations and training points per list: faiss asks for >= 39 points per list. At 500,000
+# vectors, 10 iterations on 40 points per list gave recall@10 0.959 at 16 probes after 137 s of training,
+# 25 iterations on 64 points 0.960 after 318 s.
 IVF_TRAIN_ITERATIONS = 10
 IVF_TRAIN_PER_LIST = 40
 
@@ -167,44 +166,50 @@ def build_index(glossary: Glossary, encoder, index_dir: Path, *, enriched: bool 
 
     One progress bar over all passages, shown by default for builds of `PROGRESS_FROM` passages or more.
     """
-    from tqdm.auto import tqdm
-
     passages = glossary_passages(glossary, enriched)
     index_type = choose_index_type(len(passages), ann_threshold)
     index = create_faiss_index(encoder.dimension, index_type, len(passages))
     show = len(passages) >= PROGRESS_FROM if show_progress is None else show_progress
-    # Encode in chunks so a large glossary builds in bounded memory: a flat index takes each chunk as it
-    # comes; an IVF index must see a sample of all vectors before it takes any, so they wait in a
-    # temporary file on disk, not in memory.
-    chunk = max(batch_size, 1) * 16
-    index_dir = Path(index_dir)
-    index_dir.mkdir(parents=True, exist_ok=True)
-    spool = None
-    try:
-        if index_type != "flat":
-            fd, spool = tempfile.mkstemp(prefix=".vectors-spool-", suffix=".tmp", dir=index_dir)
-            os.close(fd)
-            pending = np.lib.format.open_memmap(spool, mode="w+", dtype=np.float32,
-                                                shape=(len(passages), encoder.dimension))
-        with tqdm(total=len(passages), desc="Embedding passages", unit="text", disable=not show) as bar:
-            for start in range(0, len(passages), chunk):
-                texts = [p.text for p in passages[start:start + chunk]]
-                vectors = encoder.encode(texts, batch_size=batch_size)
-                if spool is None:
-                    index.add(vectors)
-                else:
-                    pending[start:start + len(texts)] = vectors
-                bar.update(len(texts))
-        if spool is not None:
-            train_index(index, pending)
-            for start in range(0, len(passages), chunk * 16):
-                index.add(np.ascontiguousarray(pending[start:start + chunk * 16]))
-            del pending
-    finally:
-        if spool is not None:
-            Path(spool).unlink(missing_ok=True)
+    # Encoded in chunks so a large glossary builds in bounded memory: a flat index takes each chunk as it
+    # comes; an IVF index gets them after training.
+    chunks = _encode_in_chunks(passages, encoder, batch_size, show)
+    if index_type == "flat":
+        for _, vectors in chunks:
+            index.add(vectors)
+    else:
+        _add_after_training(index, chunks, len(passages), encoder.dimension, Path(index_dir))
     return write_index(index_dir, index, passages, glossary, model=encoder.model_id,
                        fingerprint=encoder.fingerprint(), enriched=enriched, index_type=index_type)
+
+
+def _encode_in_chunks(passages: list[Passage], encoder, batch_size: int, show: bool):
+    """Yield (first row, vectors) for successive chunks of passages, under one progress bar."""
+    from tqdm.auto import tqdm
+
+    chunk = max(batch_size, 1) * 16
+    with tqdm(total=len(passages), desc="Embedding passages", unit="text", disable=not show) as bar:
+        for start in range(0, len(passages), chunk):
+            texts = [p.text for p in passages[start:start + chunk]]
+            yield start, encoder.encode(texts, batch_size=batch_size)
+            bar.update(len(texts))
+
+
+def _add_after_training(index, chunks, count: int, dimension: int, folder: Path) -> None:
+    """An IVF index must see a sample of all vectors before it takes any: spool them to a temporary file
+    in `folder` (disk, not memory), train on a sample, then add them a slice at a time."""
+    folder.mkdir(parents=True, exist_ok=True)
+    fd, spool = tempfile.mkstemp(prefix=".vectors-spool-", suffix=".tmp", dir=folder)
+    os.close(fd)
+    try:
+        pending = np.lib.format.open_memmap(spool, mode="w+", dtype=np.float32, shape=(count, dimension))
+        for start, vectors in chunks:
+            pending[start:start + len(vectors)] = vectors
+        train_index(index, pending)
+        for start in range(0, count, ADD_SLICE):
+            index.add(np.ascontiguousarray(pending[start:start + ADD_SLICE]))
+        del pending
+    finally:
+        Path(spool).unlink(missing_ok=True)
 
 
 def write_index(index_dir: Path, index, passages: list[Passage], glossary: Glossary, *, model: str,
