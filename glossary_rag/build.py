@@ -7,14 +7,14 @@ import time
 from pathlib import Path
 
 from glossary_rag.embed import load_encoder
-from glossary_rag.importers import import_glossary
+from glossary_rag.glossary import load_glossary
 from glossary_rag.index import IndexError_, build_index, load_index, read_manifest, staleness
 from glossary_rag.settings import Settings, index_dir_for
 
 
 def build_command(settings: Settings, *, check: bool = False, enriched: bool = True) -> int:
     """Build (or with `check`, verify) the glossary's index folder (`index_dir_for`). Returns the exit code."""
-    glossary, report = import_glossary(settings.glossary_path)
+    glossary = load_glossary(settings.glossary_path)
     index_dir = index_dir_for(settings, glossary)
     house = Path(settings.glossary_path).resolve() == Settings().glossary_path.resolve()
     explicit = f" --index {index_dir}" if index_dir == Path(settings.index_dir) else ""
@@ -41,7 +41,7 @@ def build_command(settings: Settings, *, check: bool = False, enriched: bool = T
               f"{manifest.index_type}, model {manifest.model}.")
         return 0
     # What the import found (skipped sections, a paragraph with no heading, ...) is worth a look first.
-    print(report.render(), file=sys.stderr)
+    print(glossary.render_report(), file=sys.stderr)
     started = time.perf_counter()
     manifest = build_index(glossary, encoder, index_dir, enriched=enriched,
                            ann_threshold=settings.ann_threshold, show_progress=len(glossary.entries) > 1000)

@@ -1,4 +1,4 @@
-"""Command line: `python -m glossary_rag ask|search|build|check|evaluate ...`.
+"""Command line: `python -m glossary_rag ask|search|build|check|export|evaluate ...`.
 
 Every command prints a clear message and exits non-zero on bad input or broken files, instead of a traceback.
 """
@@ -13,15 +13,15 @@ import sys
 from pathlib import Path
 
 from glossary_rag.embed import ModelLoadError
-from glossary_rag.glossary import GlossaryError
+from glossary_rag.glossary import GlossaryError, load_glossary
 from glossary_rag.index import IndexError_
 from glossary_rag.settings import Settings
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m glossary_rag", description=__doc__)
-    parser.add_argument("--glossary", type=Path, help="glossary: a folder of YAML entries, or a .yaml, Markdown, "
-                        "CSV or JSON file (default: glossary/)")
+    parser.add_argument("--glossary", type=Path, help="glossary: a folder of YAML entries, or a Markdown, CSV/TSV, "
+                        "JSON/JSONL, YAML or plain-text glossary file (default: glossary/)")
     parser.add_argument("--index", type=Path, help="index folder (default: index/ for glossary/, "
                         "indexes/<name>-<hash>/ for any other glossary)")
     parser.add_argument("--model", help="embedding model id or folder (default: bundled all-MiniLM-L6-v2)")
@@ -38,6 +38,10 @@ def build_parser() -> argparse.ArgumentParser:
     build.add_argument("--no-enrichment", action="store_true",
                        help="index names and definitions only, not descriptions/questions")
     commands.add_parser("check", help="validate the glossary files (and report what an import found)")
+    export = commands.add_parser("export", help="convert the glossary: print it as JSON, or write our YAML files")
+    export_to = export.add_mutually_exclusive_group(required=True)
+    export_to.add_argument("--json", action="store_true", help="print {entries, warnings} as JSON")
+    export_to.add_argument("--to", type=Path, metavar="DIR", help="write DIR/entries/*.yaml (DIR new or empty)")
     evaluate = commands.add_parser("evaluate", help="measure retrieval on a query file")
     evaluate.add_argument("--queries", type=Path, required=True)
     evaluate.add_argument("--json", action="store_true")
@@ -65,13 +69,13 @@ def main(argv: list[str] | None = None) -> int:
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "check":
-        from glossary_rag.importers import import_glossary
-
-        glossary, report = import_glossary(settings.glossary_path)
-        if report.warnings:
-            print(report.render(), file=sys.stderr)
+        glossary = load_glossary(settings.glossary_path)
+        if glossary.warnings:
+            print(glossary.render_report(), file=sys.stderr)
         print(f"{settings.glossary_path}: {len(glossary.entries)} entries, valid.")
         return 0
+    if args.command == "export":
+        return export_command(load_glossary(settings.glossary_path), args.to)
     if args.command == "build":
         from glossary_rag.build import build_command
 
@@ -98,6 +102,24 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
             print(f"{rank:>3}. {hit.score:6.3f}  [{hit.id}] {hit.term}")
         if result.abstained:
             print("(the glossary does not seem to cover this: low confidence)")
+    return 0
+
+
+def export_command(glossary, folder: Path | None) -> int:
+    """`export --json` (folder None) prints the entries and warnings; `export --to DIR` writes our YAML."""
+    from glossary_rag.importers.export import export_json, write_yaml_folder
+
+    if folder is None:
+        print(json.dumps(export_json(glossary), ensure_ascii=False, indent=2))
+        return 0
+    try:
+        files = write_yaml_folder(glossary, folder)
+    except OSError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    if glossary.warnings:
+        print(glossary.render_report(), file=sys.stderr)
+    print(f"Wrote {len(files)} entries to {folder / 'entries'}. Edit them there, and use `--glossary {folder}`.")
     return 0
 
 

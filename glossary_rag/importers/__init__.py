@@ -1,89 +1,67 @@
-"""Bring your own glossary: read a Markdown, CSV or JSON glossary (or our YAML) into a `Glossary`, and say
-what was found on the way.
+"""Bring your own glossary: read a Markdown, delimited (CSV/TSV/Anki), JSON/JSON Lines/YAML or plain-text
+glossary into drafts of entries, with what was found on the way. `glossary_rag.glossary.load_glossary` is the
+one public loader: it validates these drafts into a `Glossary` (and reads our own YAML entry files itself).
 
-The format comes from the extension (.md, .csv/.tsv, .json, .yaml/.yml), or from the content when the
-extension says nothing (.txt, none): JSON opens with "[", our YAML is a list of mappings with `term`, CSV
-has a header naming `term` and `definition`, Markdown has `#` headings. Each importer is one module:
-`markdown`, `csv_file`, `json_file`; `records` holds what they share.
+The format comes from the extension (.md, .csv/.tsv, .json/.jsonl, .yaml/.yml), or from the content when the
+extension says nothing (.txt, none). Each format is one module: `markdown` (with `markdown_blocks` and
+`markdown_terms`), `delimited`, `structured`, `plain_text`; `resolve` holds the rules they share (empty
+entries, "Synonym for X" rows, duplicates) and `text_io` decoding and HTML to text. `export` writes a
+glossary back out as our YAML.
 
-Imported entries have no descriptions or questions (unless a JSON file carries them), topic "general" and
-no links; search still finds them by name, definition and each definition sentence.
-
->>> glossary, report = import_glossary(PROJECT_ROOT / "glossary")
->>> report.format, report.entries, report.warnings
-('yaml', 100, ())
+>>> detect_format(PROJECT_ROOT / "glossary"), detect_format(PROJECT_ROOT / "README.md")
+('yaml', 'markdown')
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
 
-from glossary_rag.glossary import Glossary, GlossaryError, check_consistency, load_glossary
-from glossary_rag.importers.csv_file import parse_csv
-from glossary_rag.importers.json_file import parse_json
+from glossary_rag.importers.delimited import looks_delimited, parse_delimited
 from glossary_rag.importers.markdown import parse_markdown
-from glossary_rag.importers.records import Finding, read_text
+from glossary_rag.importers.plain_text import looks_like_text, parse_text
+from glossary_rag.importers.records import Draft, Finding, Format, FormatError, Parsed
+from glossary_rag.importers.resolve import resolve_drafts
+from glossary_rag.importers.structured import parse_json, parse_json_lines, parse_yaml
+from glossary_rag.importers.text_io import read_text
 from glossary_rag.settings import PROJECT_ROOT  # noqa: F401  (the doctests use it)
 
-__all__ = ["FORMATS", "Finding", "ImportReport", "detect_format", "import_glossary", "sniff_format"]
+__all__ = ["Draft", "Finding", "Format", "FormatError", "Parsed", "detect_format", "read_file", "resolve_drafts",
+           "sniff_format"]
 
-FORMATS = ("yaml", "markdown", "csv", "json")
-_BY_EXTENSION = {".yaml": "yaml", ".yml": "yaml", ".md": "markdown", ".markdown": "markdown",
-                 ".csv": "csv", ".tsv": "csv", ".json": "json"}
-_PARSERS = {"markdown": parse_markdown, "csv": parse_csv, "json": parse_json}
-
-
-@dataclass(frozen=True)
-class ImportReport:
-    """What an import found: the format, how many entries, and each suspicious thing by line."""
-
-    path: Path
-    format: str
-    entries: int
-    warnings: tuple[Finding, ...] = ()
-
-    def render(self) -> str:
-        """The report as a person reads it on the terminal.
-
-        >>> warning = Finding(4, "skipped section 'Intro': not an entry")
-        >>> print(ImportReport(Path("g.md"), "markdown", 2, (warning,)).render())
-        g.md: markdown glossary, 2 entries, 1 warning
-          line 4: skipped section 'Intro': not an entry
-        """
-        count = len(self.warnings)
-        head = f"{self.path}: {self.format} glossary, {self.entries} entries, {count} warning{'s' * (count != 1)}"
-        return "\n".join([head, *(f"  line {w.line}: {w.message}" for w in self.warnings)])
+_BY_EXTENSION: dict[str, Format] = {
+    ".yaml": "yaml", ".yml": "yaml", ".md": "markdown", ".markdown": "markdown", ".csv": "csv", ".tsv": "csv",
+    ".psv": "csv", ".json": "json", ".jsonl": "json", ".ndjson": "json"}
+_MARKDOWN = re.compile(r"(?m)^(?:\s{0,3}#{1,6}\s+\S|\s*[-*+]\s+\*\*[^*\n]+\*\*|\*\*[^*\n]+\*\*|"
+                       r"\s*\|?\s*:?-{3,}:?\s*\||:\s+\S)")
 
 
-def detect_format(path: Path) -> str:
-    """One of `FORMATS`, from the extension or, failing that, the content. A folder holds YAML entries.
-
-    >>> detect_format(PROJECT_ROOT / "glossary"), detect_format(PROJECT_ROOT / "README.md")
-    ('yaml', 'markdown')
-    """
+def detect_format(path: Path) -> Format:
+    """One of `Format`, from the extension or, failing that, the content. A folder holds YAML entries."""
     path = Path(path)
     if path.is_dir():
         return "yaml"
     if path.suffix.lower() in _BY_EXTENSION:
         return _BY_EXTENSION[path.suffix.lower()]
-    detected = sniff_format(read_text(path))
+    detected = sniff_format(read_text(path)[0])
     if detected is None:
-        raise GlossaryError(f"{path}: cannot tell this file's format. Use a .md, .csv, .json or .yaml "
-                            "extension, or a folder of YAML entries (see README, 'Bring your own glossary').")
+        raise FormatError(f"{path}: cannot tell this file's format. Use a .md, .csv, .json or .yaml extension, "
+                          "`Term: definition` lines, or a folder of YAML entries (see README, 'Bring your own "
+                          "glossary').")
     return detected
 
 
-def sniff_format(text: str) -> str | None:
+def sniff_format(text: str) -> Format | None:
     """The format a text looks like, or None.
 
     >>> sniff_format("## Intro\\n### 1. Epoch\\nOne pass."), sniff_format("term,definition\\nA,b\\n")
     ('markdown', 'csv')
     >>> sniff_format('[{"term": "A"}]'), sniff_format("- term: A\\n  definition: b\\n"), sniff_format("hello")
     ('json', 'yaml', None)
+    >>> sniff_format('A|"x\\ny"|t\\nB|z|t\\n'), sniff_format("Epoch: one pass.\\nBatch - some rows.\\n")
+    ('csv', 'text')
     """
     if text.lstrip()[:1] in ("[", "{"):
         return "json"
@@ -93,29 +71,34 @@ def sniff_format(text: str) -> str | None:
     if (not first.lstrip().startswith("#") and re.search(r"[,;\t|]", first)
             and re.search(r"\bterm\b", first, re.I) and re.search(r"\bdefinition\b", first, re.I)):
         return "csv"
-    if re.search(r"(?m)^\s{0,3}#{1,6}\s+\S", text):
+    if _MARKDOWN.search(text[:200_000]):
         return "markdown"
+    if looks_delimited(text):
+        return "csv"
+    if looks_like_text(text):
+        return "text"
     return None
 
 
-def import_glossary(path: Path, require_enrichment: bool = False) -> tuple[Glossary, ImportReport]:
-    """Load the glossary at `path` in any supported format, with the report of what was found.
+def read_file(path: Path, fmt: Format) -> Parsed:
+    """Drafts and findings of the glossary file at `path`, read as `fmt` (our own YAML entries excepted: the
+    loader reads those). Raises `FormatError` naming the file and line when it cannot be read as a glossary."""
+    text, findings = read_text(path)
+    if fmt == "json":
+        jsonl = path.suffix.lower() in (".jsonl", ".ndjson") or _looks_like_json_lines(text)
+        parsed = (parse_json_lines if jsonl else parse_json)(text, path)
+    else:
+        parser = {"markdown": parse_markdown, "csv": parse_delimited, "yaml": parse_yaml, "text": parse_text}[fmt]
+        parsed = parser(text, path)
+    if not parsed.drafts:
+        raise FormatError(f"{path}: no entries found in this {fmt} file (see README, 'Bring your own glossary', "
+                          "for the layouts it reads).")
+    return Parsed(parsed.drafts, tuple(sorted((*findings, *parsed.findings), key=lambda f: f.line)))
 
-    Raises `GlossaryError` naming the file and line when the file cannot be read as a glossary.
-    """
-    path = Path(path)
-    fmt = detect_format(path) if path.is_file() else "yaml"
-    if fmt == "yaml":
-        glossary = load_glossary(path, require_enrichment)  # also names a path that does not exist
-        return glossary, ImportReport(path, "yaml", len(glossary.entries))
-    parsed = _PARSERS[fmt](read_text(path), path)
-    if not parsed.entries:
-        raise GlossaryError(f"{path}: no entries found in this {fmt} file (see README, 'Bring your own "
-                            "glossary', for the layout).")
-    glossary = Glossary(tuple(sorted(parsed.entries, key=lambda e: e.id)), name=path.stem or "glossary")
-    check_consistency(glossary, require_enrichment)
-    warnings = tuple(sorted(parsed.findings, key=lambda finding: finding.line))
-    return glossary, ImportReport(path, fmt, len(glossary.entries), warnings)
+
+def _looks_like_json_lines(text: str) -> bool:
+    lines = [line.strip() for line in text.split("\n") if line.strip()]
+    return len(lines) > 1 and all(line.startswith("{") and line.endswith("}") for line in lines[:20])
 
 
 def _looks_like_our_yaml(text: str) -> bool:
@@ -125,4 +108,3 @@ def _looks_like_our_yaml(text: str) -> bool:
         return False
     items = data if isinstance(data, list) else [data]
     return bool(items) and all(isinstance(item, dict) and "term" in item for item in items)
-

@@ -1,6 +1,9 @@
-"""Import a Markdown glossary: `### N. Term` headings (or plain `## Term` ones), each over its definition.
+"""Import a Markdown glossary: `### N. Term` headings (or plain `## Term` ones), each over its definition, or
+terms inside the text (bullets, bold-term paragraphs, definition lists, tables: see `markdown_terms`), whichever
+the document holds more of.
 
-Written for articles like the project's source (shared/seed), which real-world glossaries resemble:
+The heading layout was written for articles like the project's source (shared/seed), which real-world
+glossaries resemble:
 - The *entry level* is the heading level of the numbered headings ("N. Term"); without numbers, the most
   used heading level (the deeper one on a tie). In a numbered document only numbered headings at that level
   are entries; otherwise every heading there is, except names such as Introduction or Conclusion.
@@ -8,14 +11,15 @@ Written for articles like the project's source (shared/seed), which real-world g
   (introduction, conclusion, a course advertisement); so is text before the first heading and text after a
   horizontal rule that closes an entry. Each skipped piece that holds text is reported with its line.
 - An entry's paragraphs are joined into prose; a bullet list becomes one sentence ("follows: a; b.").
-- "(continued)" is dropped from a heading, and "Term (ACR)" gives the term "Term" with the alias "ACR".
+- "(continued)" is dropped from a heading; "Term (ACR)" gives the term "Term" with the alias "ACR", and
+  "A / B" the term "A" with the alias "B".
 - A later paragraph of an entry that defines another subject ("Feature extraction refers to ...") is a
   paragraph whose heading went missing. It is reported; when the numbering skips exactly as many numbers
   right after that entry, each such paragraph becomes the missing entry, named after its subject.
 
 >>> text = "## Intro\\nHi.\\n### 1. Epoch\\nOne pass.\\n\\nA batch is a slice.\\n### 3. Loss\\nx."
 >>> parsed = parse_markdown(text, Path("g.md"))
->>> [(e.id, e.term, e.definition) for e in parsed.entries]
+>>> [(d.id, d.term, d.definition) for d in parsed.drafts]
 [(1, 'Epoch', 'One pass.'), (2, 'Batch', 'A batch is a slice.'), (3, 'Loss', 'x.')]
 """
 
@@ -26,13 +30,13 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from glossary_rag.glossary import Entry, GlossaryError
-from glossary_rag.importers.markdown_blocks import Block, clean_inline, read_blocks, render_prose
-from glossary_rag.importers.records import Finding, Parsed, find_duplicate_terms, fold_term, make_entry
+from glossary_rag.importers.markdown_blocks import Block, read_blocks, render_prose
+from glossary_rag.importers.markdown_terms import count_term_blocks, read_term_blocks
+from glossary_rag.importers.records import Draft, Finding, FormatError, Parsed, fold_term, split_term
+from glossary_rag.importers.resolve import resolve_drafts
 
 _NUMBERED = re.compile(r"^(\d{1,6})\s*[.):]\s*(.+)$")
 _CONTINUED = re.compile(r"\s*\((?:continued|cont\.?|cont'd|contd)\)\s*$", re.IGNORECASE)
-_PARENTHESIS = re.compile(r"^(.*?\S)\s*\(([^()]+)\)$")
 # "Feature extraction refers to ...": the subject before the verb names what the paragraph defines.
 _DEFINES = re.compile(r"^(?:(?:a|an|the)\s+)?(?P<subject>[^\s,;:.()]+(?:\s+[^\s,;:.()]+){0,4}?)\s+"
                       r"(?:is|are|refers to|refer to|means)\s", re.IGNORECASE)
@@ -41,7 +45,8 @@ _NOT_A_SUBJECT = frozenset("""it its this that these those they them their there
     such which what each every one in on at for with by from as if when while because so but and or also
     however thus therefore then both some many most all another other""".split())
 _SECTION_NAMES = frozenset("""introduction intro conclusion conclusions summary overview references resources
-    contents faq faqs acknowledgements acknowledgments""".split()) | {
+    contents faq faqs acknowledgements acknowledgments contributing contribute contributors authors license
+    licence credits changelog installation usage links sources bibliography appendix toc""".split()) | {
     "table of contents", "further reading", "about the author", "frequently asked questions", "final thoughts",
     "wrapping up", "next steps", "key takeaways", "see also", "related articles", "end notes"}
 _SMALL_WORDS = frozenset("a an and as at by for from in of on or the to vs with".split())
@@ -55,6 +60,7 @@ class _Draft:
     number: int | None
     title: str
     blocks: list[Block] = field(default_factory=list)
+    headed: set[int] = field(default_factory=set)  # positions in `blocks` that open under a sub-heading
 
 
 @dataclass
@@ -67,26 +73,36 @@ class _Skipped:
 
 
 def parse_markdown(text: str, file: Path) -> Parsed:
-    """Entries and findings of a Markdown glossary (rules in the module docstring)."""
+    """Drafts and findings of a Markdown glossary (rules in the module docstring)."""
     blocks = read_blocks(text)
     headings = [b for b in blocks if b.kind == "heading"]
-    if not headings:
-        raise GlossaryError(f"{file}: no Markdown headings found. Give each entry a heading such as "
-                            "`### 1. Term` (or `## Term`) followed by its definition.")
-    level, numbered = _entry_level(headings)
-    drafts, findings = _split_entries(blocks, level, numbered)
-    entries: list[tuple[int, Entry]] = []
-    for position, (draft, recovered) in enumerate(_recover_missing_headings(drafts, numbered, findings), 1):
+    in_text = count_term_blocks(blocks)
+    if not headings and not in_text:
+        raise FormatError(f"{file}: no glossary layout found: no headings, and no `- **Term**: definition` "
+                          "bullets, bold terms, definition lists or term tables. Give each entry a heading such "
+                          "as `## Term` followed by its definition, or one `- **Term**: definition` line.")
+    level, numbered = _entry_level(headings) if headings else (0, False)
+    if in_text >= 2 and in_text > _headings_over_prose(blocks, level, numbered):
+        drafts, findings = read_term_blocks(blocks)
+        return resolve_drafts(drafts, findings)
+    drafts_, findings = _split_entries(blocks, level, numbered)
+    drafts: list[Draft] = []
+    for position, (draft, recovered) in enumerate(_recover_missing_headings(drafts_, numbered, findings), 1):
         term, aliases = _term_and_aliases(draft, recovered, findings)
-        entry_id = draft.number if numbered else position
-        definition = render_prose(draft.blocks)
-        if not definition:
-            findings.append(Finding(draft.line, f"entry {entry_id} '{term}' has an empty definition; skipped"))
-            continue
-        entries.append((draft.line, make_entry({"id": entry_id, "term": term, "aliases": aliases,
-                                                "definition": definition}, file, draft.line)))
-    findings += find_duplicate_terms(entries)
-    return Parsed(tuple(entry for _, entry in entries), tuple(findings))
+        drafts.append(Draft(draft.line, term, render_prose(draft.blocks), aliases,
+                            id=draft.number if numbered else position))
+    return resolve_drafts(drafts, findings)
+
+
+def _headings_over_prose(blocks: list[Block], level: int, numbered: bool) -> int:
+    """Entry-level headings with a plain paragraph right under them: the mark of a heading-per-term file."""
+    count = 0
+    for block, following in zip(blocks, [*blocks[1:], None]):
+        if (block.kind == "heading" and block.level == level and following is not None
+                and following.kind == "paragraph" and following.lead is None
+                and (_NUMBERED.match(block.text) if numbered else not _is_section_name(block.text))):
+            count += 1
+    return count
 
 
 def defined_subject(paragraph: str) -> str | None:
@@ -97,7 +113,7 @@ def defined_subject(paragraph: str) -> str | None:
     >>> defined_subject("It is used everywhere."), defined_subject("In practice, we use it.")
     (None, None)
     """
-    text = clean_inline(paragraph)
+    text = paragraph
     match = _DEFINES.match(text)
     if not match or not text[0].isupper() or match["subject"].split()[0].lower() in _NOT_A_SUBJECT:
         return None
@@ -148,7 +164,10 @@ def _split_entries(blocks: list[Block], level: int, numbered: bool) -> tuple[lis
             else:
                 current = _Skipped(block.line, f"section '{block.text}'")
         elif block.kind == "heading":
-            pass  # a sub-heading inside an entry or section: its text below still belongs there
+            # A sub-heading inside an entry or section: its text below still belongs there, and is not a
+            # paragraph whose heading went missing.
+            if isinstance(current, _Draft):
+                current.headed.add(len(current.blocks))
         elif block.kind == "rule":
             if isinstance(current, _Draft):  # a rule after an entry closes it: what follows is not its text
                 current = _Skipped(block.line, "text after a horizontal rule")
@@ -169,7 +188,8 @@ def _recover_missing_headings(drafts: list[_Draft], numbered: bool,
         name = _CONTINUED.sub("", draft.title)
         after = drafts[i + 1] if i + 1 < len(drafts) else None
         missing = list(range(draft.number + 1, after.number)) if numbered and after and after.number else []
-        foreign = [j for j, block in enumerate(draft.blocks) if j and block.kind == "paragraph"
+        foreign = [j for j, block in enumerate(draft.blocks) if j and j not in draft.headed
+                   and block.kind == "paragraph"
                    and (subject := defined_subject(block.text)) and not _same_subject(subject, draft.title)]
         if numbered and after and after.number is not None and after.number <= draft.number:
             findings.append(Finding(after.line, f"numbering goes from {draft.number} back to {after.number}"))
@@ -204,11 +224,7 @@ def _term_and_aliases(draft: _Draft, recovered: bool, findings: list[Finding]) -
     if _CONTINUED.search(title):
         findings.append(Finding(draft.line, f"heading '{title}': dropped '(continued)' from the term"))
         title = _CONTINUED.sub("", title)
-    match = _PARENTHESIS.match(title)
-    if not match:
-        return title, ()
-    alias = re.sub(r"^(?:or|aka|a\.k\.a\.|also)\s+", "", match[2].strip(), flags=re.IGNORECASE)
-    return match[1].strip(), (alias,) if alias else ()
+    return split_term(title)
 
 
 def _same_subject(subject: str, title: str) -> bool:
