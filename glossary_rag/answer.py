@@ -1,19 +1,38 @@
 """Compose a short answer from retrieved entries only: deterministic, no language model, every sentence cited.
 
 A citation `[n]` always points at an entry that search returned; the answer never mentions an entry it
-cannot cite. Near-duplicate entries (`same_as`) are folded into one mention instead of repeated.
+cannot cite, and never states a relation between entries that the glossary does not write down.
+Near-duplicate entries (`same_as`) are folded into one mention instead of repeated.
 
-Shapes: definition, reverse lookup, comparison, "did you mean A or B?", abstention, and a prompt for
-empty input.
+Shapes: definition (the whole, short, definition), question and reverse lookup (the sentences closest to the
+question), an example named ("sigmoid" is a kind of activation function), comparison (the glossary's
+contrast note, then what each is), "did you mean A or B?", abstention, and a prompt for empty input.
+Chat follow-ups ("tell me more") are in glossary_rag/followups.py.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
+from typing import Literal
 
 from glossary_rag.glossary import Entry, Glossary
+from glossary_rag.lexical import match_entry
 from glossary_rag.passages import split_sentences
 from glossary_rag.search import Hit, SearchResult
+
+AnswerKind = Literal["definition", "reverse", "example", "compare", "did_you_mean", "abstain", "empty",
+                     "more", "opposite"]
+
+# An abstention lists nearby entries only when they are at least this close in meaning (the cosine of the query
+# with the entry's closest passage). Measured on the house glossary, out-of-scope questions land at 0.39-0.52
+# on entries of no use ("random forest" -> AUC 0.41, "naive bayes" -> Softmax 0.52, "gradient boosting" ->
+# Optimizer 0.51), so the bar sits above that. To be fitted on the dev set and moved to Settings.
+NEARBY_MIN_DENSE = 0.55
+# An example answer lists at most this many other kinds, so a long list does not bury the definition.
+OTHER_KINDS = 6
+# A question's answer quotes the definition sentence closest to it, and a second one this close behind.
+SENTENCE_MARGIN = 0.03
 
 
 @dataclass(frozen=True)
@@ -31,7 +50,7 @@ class Answer:
     citations: tuple[Citation, ...]
     hits: tuple[Hit, ...]
     abstained: bool
-    kind: str  # definition | reverse | compare | did_you_mean | abstain | empty
+    kind: AnswerKind
     confidence: str = "low"
     suggestions: tuple[str, ...] = ()  # follow-up questions the UI can offer as buttons
     notice: str = ""  # e.g. that the input was cut
@@ -48,11 +67,13 @@ class Answer:
 
 EMPTY_PROMPT = ("Ask me about a deep-learning term — for example “what is dropout?”, “what's the term for "
                 "a model that memorizes its training data?” or “precision vs recall”.")
+NOT_COVERED = ("The glossary doesn't cover that, so I won't guess: it explains deep-learning terms and has no "
+               "entry for this.")
 
 
 @dataclass
-class _Citer:
-    """Numbers entries in the order they are first cited."""
+class Citer:
+    """Numbers entries in the order they are first cited; refuses an entry that was not retrieved."""
 
     hits: tuple[Hit, ...]
     numbers: dict[int, int] = field(default_factory=dict)
@@ -72,16 +93,16 @@ def compose_answer(result: SearchResult, glossary: Glossary, ambiguity_margin: f
     """Turn a search result into a cited answer.
 
     >>> # compose_answer(retriever.search("what is dropout?"), glossary).text
-    >>> # '**Dropout** [1]: Dropout is a regularization technique ... [1] ...'
+    >>> # '**Dropout** — Dropout is a regularization technique ... [1]. ...'
     """
     query, hits = result.query, result.hits
     notice = (f"Your message was long, so only its first {len(query.text)} characters were used."
               if query.truncated else "")
     if query.intent == "empty" or not hits:
         return Answer(EMPTY_PROMPT, (), hits, True, "empty", "low", notice=notice)
-    citer = _Citer(hits)
+    citer = Citer(hits)
     if result.abstained:
-        return _finish(_abstention(citer, hits, glossary), "abstain", result, citer, glossary, notice)
+        return _finish(_abstention(citer, hits), "abstain", result, citer, glossary, notice)
     if query.intent == "compare" and len(result.sides) >= 2:
         text = _comparison(citer, result.sides[0], result.sides[1], glossary)
         return _finish(text, "compare", result, citer, glossary, notice)
@@ -92,14 +113,22 @@ def compose_answer(result: SearchResult, glossary: Glossary, ambiguity_margin: f
         text = _did_you_mean(citer, top, second, glossary)
         suggestions = (f"What is {top.term}?", f"What is {second.term}?")
         return _finish(text, "did_you_mean", result, citer, glossary, notice, suggestions)
+    entry = glossary.by_id[top.id]
+    scores = result.sentence_scores.get(top.id, ())
     if query.intent == "reverse":
-        return _finish(_reverse(citer, hits, glossary), "reverse", result, citer, glossary, notice)
-    return _finish(_definition(citer, top, hits, glossary), "definition", result, citer, glossary, notice)
+        return _finish(_reverse(citer, entry, scores, hits, glossary), "reverse", result, citer, glossary, notice)
+    named = _named_example(query.core or query.text, entry, hits, glossary) if query.intent == "define" else None
+    if named:
+        text = _example(citer, *named, hits, glossary)
+        return _finish(text, "example", result, citer, glossary, notice)
+    chosen = None if query.intent == "define" else _closest_sentences(entry, scores)
+    return _finish(_definition(citer, entry, hits, glossary, chosen), "definition", result, citer, glossary,
+                   notice)
 
 
-def _finish(text: str, kind: str, result: SearchResult, citer: _Citer, glossary: Glossary, notice: str,
+def _finish(text: str, kind: AnswerKind, result: SearchResult, citer: Citer, glossary: Glossary, notice: str,
             suggestions: tuple[str, ...] = ()) -> Answer:
-    if not suggestions and kind in ("definition", "reverse"):
+    if not suggestions and kind in ("definition", "reverse", "example"):
         top = glossary.by_id[result.hits[0].id]
         suggestions = tuple(f"What is {glossary.by_id[r].term}?" for r in top.related[:3])
     if notice:
@@ -108,145 +137,162 @@ def _finish(text: str, kind: str, result: SearchResult, citer: _Citer, glossary:
                   suggestions, notice)
 
 
-def _cited_sentences(citer: _Citer, entry: Entry, limit: int | None = None) -> str:
-    sentences = split_sentences(entry.definition)[:limit]
-    mark = citer.cite(entry.id)
-    # The mark goes before the full stop ("... features [1].") so it stays inside its sentence.
-    return " ".join(f"{s.rstrip().rstrip('.!?')} {mark}{s.rstrip()[-1] if s.rstrip()[-1] in '!?' else '.'}"
-                    for s in sentences)
+def cite_sentences(sentences: list[str], marks: str) -> str:
+    """Each sentence with `marks` before its final stop, so the citation stays inside its sentence.
+
+    >>> cite_sentences(["A is B.", "Is it?"], "[1] [2]")
+    'A is B [1] [2]. Is it [1] [2]?'
+    """
+    cited = []
+    for sentence in sentences:
+        sentence = sentence.rstrip()
+        stop = sentence[-1] if sentence[-1] in "!?" else "."
+        cited.append(f"{sentence.rstrip('.!?')} {marks}{stop}")
+    return " ".join(cited)
 
 
-def _same_as_note(citer: _Citer, entry: Entry, hits: tuple[Hit, ...], glossary: Glossary) -> str:
-    # The article lists some concepts twice; say so once instead of repeating the definition.
-    twins = [h for h in hits if h.id in entry.same_as]
-    if not twins:
-        return ""
-    names = _join([f"**{glossary.by_id[h.id].term}** {citer.cite(h.id)}" for h in twins])
-    return f" The glossary also covers this under {names}."
+def cite_definition(citer: Citer, entry: Entry, limit: int | None = None) -> str:
+    """The first `limit` sentences of the entry's definition (all by default), each cited to the entry."""
+    return cite_sentences(split_sentences(entry.definition)[:limit], citer.cite(entry.id))
 
 
-def _definition(citer: _Citer, top: Hit, hits: tuple[Hit, ...], glossary: Glossary) -> str:
-    entry = glossary.by_id[top.id]
-    text = f"**{entry.term}** — {_cited_sentences(citer, entry)}"
-    text += _same_as_note(citer, entry, hits, glossary)
-    related = [glossary.by_id[r].term for r in entry.related if r not in entry.same_as][:4]
-    if related:
-        text += f"\n\nRelated: {_join(related)} {citer.cite(entry.id)}."
-    return text
-
-
-def _reverse(citer: _Citer, hits: tuple[Hit, ...], glossary: Glossary) -> str:
-    entry = glossary.by_id[hits[0].id]
-    text = (f"The term you're looking for is probably **{entry.term}** {citer.cite(entry.id)}. "
-            f"{_cited_sentences(citer, entry, limit=2)}")
-    text += _same_as_note(citer, entry, hits, glossary)
-    others = [h for h in hits[1:] if h.id not in entry.same_as][:2]
-    if others:
-        text += "\n\nOther candidates: " + _join([f"**{h.term}** {citer.cite(h.id)}" for h in others]) + "."
-    return text
-
-
-def _comparison(citer: _Citer, left: Hit, right: Hit, glossary: Glossary) -> str:
-    a, b = glossary.by_id[left.id], glossary.by_id[right.id]
-    text = (f"**{a.term}** vs **{b.term}**\n\n"
-            f"- **{a.term}**: {_cited_sentences(citer, a, limit=2)}\n"
-            f"- **{b.term}**: {_cited_sentences(citer, b, limit=2)}\n\n")
-    if b.id in a.same_as:
-        text += (f"The glossary treats them as the same idea under two names {citer.cite(a.id)} "
-                 f"{citer.cite(b.id)}.")
-    elif b.id in a.opposite or a.id in b.opposite:
-        text += f"The glossary lists them as opposites {citer.cite(a.id)} {citer.cite(b.id)}."
-    elif b.id in a.related or a.id in b.related:
-        text += f"The glossary lists them as related but distinct {citer.cite(a.id)} {citer.cite(b.id)}."
-    else:
-        text += f"They are separate ideas with different topics: {a.topic} {citer.cite(a.id)} and {b.topic} {citer.cite(b.id)}."
-    return text
-
-
-def _did_you_mean(citer: _Citer, top: Hit, second: Hit, glossary: Glossary) -> str:
-    a, b = glossary.by_id[top.id], glossary.by_id[second.id]
-    return (f"Did you mean **{a.term}** {citer.cite(a.id)} or **{b.term}** {citer.cite(b.id)}?\n\n"
-            f"- **{a.term}**: {_cited_sentences(citer, a, limit=1)}\n"
-            f"- **{b.term}**: {_cited_sentences(citer, b, limit=1)}")
-
-
-def _abstention(citer: _Citer, hits: tuple[Hit, ...], glossary: Glossary) -> str:
-    closest = _join([f"**{h.term}** {citer.cite(h.id)}" for h in hits[:3]])
-    return (f"The glossary doesn't cover that, so I won't guess; the closest entries, with low confidence, "
-            f"are {closest}.")
-
-
-def _join(items: list[str]) -> str:
+def join_items(items: list[str]) -> str:
     """English list: "a", "a and b", "a, b and c"."""
     if len(items) <= 2:
         return " and ".join(items)
     return ", ".join(items[:-1]) + " and " + items[-1]
 
 
-# --- Follow-up answers ---------------------------------------------------------------------------------------
-# Chat follow-ups ("tell me more", "what's the opposite?") are about an entry the conversation already cited,
-# so they are answered straight from that entry without a search: `hits` is empty and every citation points
-# at an entry the answer quotes. glossary_rag/conversation.py decides when to use them.
+def _closest_sentences(entry: Entry, scores: tuple[float | None, ...]) -> list[int]:
+    """Positions of the definition sentences closest to the query: the best, and the next one when it is within
+    `SENTENCE_MARGIN`, in reading order. Without scores (a one-sentence definition, or none returned), [0].
 
-NO_SUBJECT_PROMPT = ("I'm not sure which term you mean yet. Ask about one first — for example “what is "
-                     "overfitting?” — then “tell me more”, “what's the opposite?” or “compare it with dropout”.")
-
-
-def compose_entry_details(entry: Entry, glossary: Glossary) -> Answer:
-    """"Tell me more": the entry's full definition, its plain-language descriptions and its links, cited.
-
-    >>> from glossary_rag.glossary import load_glossary
-    >>> from glossary_rag.settings import PROJECT_ROOT
-    >>> g = load_glossary(PROJECT_ROOT / "glossary")
-    >>> more = compose_entry_details(g.by_id[14], g)
-    >>> more.kind, more.citations, more.text.startswith("**Overfitting** — Overfitting ")
-    ('more', (Citation(n=1, id=14, term='Overfitting'),), True)
+    >>> e = Entry(id=1, term="T", definition="One. Two. Three.")
+    >>> _closest_sentences(e, (0.2, 0.6, 0.59)), _closest_sentences(e, (0.2, None, 0.5)), _closest_sentences(e, ())
+    ([1, 2], [2], [0])
     """
-    citer = _Citer((Hit(entry.id, entry.term, 0.0),))
+    if len(scores) != len(split_sentences(entry.definition)):
+        return [0]  # built from another version of the definition: quote its plain first sentence
+    known = sorted(((score, -i) for i, score in enumerate(scores) if score is not None), reverse=True)
+    if not known:
+        return [0]
+    best = known[0][0]
+    return sorted(-i for score, i in known[:2] if score >= best - SENTENCE_MARGIN)
+
+
+def _quoted(citer: Citer, entry: Entry, chosen: list[int] | None) -> str:
+    """The chosen sentences, then the plain first sentence when they leave it out; everything when None."""
+    sentences = split_sentences(entry.definition)
+    if chosen is None:
+        return cite_definition(citer, entry)
+    text = cite_sentences([sentences[i] for i in chosen], citer.cite(entry.id))
+    if 0 not in chosen:
+        text += f"\n\nWhat it is: {cite_sentences(sentences[:1], citer.cite(entry.id))}"
+    return text
+
+
+def _same_as_note(citer: Citer, entry: Entry, hits: tuple[Hit, ...], glossary: Glossary) -> str:
+    # The article lists some concepts twice; say so once instead of repeating the definition.
+    twins = [h for h in hits if h.id in entry.same_as]
+    if not twins:
+        return ""
+    names = join_items([f"**{glossary.by_id[h.id].term}** {citer.cite(h.id)}" for h in twins])
+    return f" The glossary also covers this under {names}."
+
+
+def _related_line(citer: Citer, entry: Entry, glossary: Glossary) -> str:
+    related = [glossary.by_id[r].term for r in entry.related if r not in entry.same_as][:4]
+    return f"\n\nRelated: {join_items(related)} {citer.cite(entry.id)}." if related else ""
+
+
+def _definition(citer: Citer, entry: Entry, hits: tuple[Hit, ...], glossary: Glossary,
+                chosen: list[int] | None) -> str:
+    text = f"**{entry.term}** — {_quoted(citer, entry, chosen)}"
+    return text + _same_as_note(citer, entry, hits, glossary) + _related_line(citer, entry, glossary)
+
+
+def _reverse(citer: Citer, entry: Entry, scores: tuple[float | None, ...], hits: tuple[Hit, ...],
+             glossary: Glossary) -> str:
+    text = (f"The term you're looking for is probably **{entry.term}** {citer.cite(entry.id)}. "
+            f"{_quoted(citer, entry, _closest_sentences(entry, scores))}")
+    text += _same_as_note(citer, entry, hits, glossary)
+    others = [h for h in hits[1:] if h.id not in entry.same_as][:2]
+    if others:
+        text += "\n\nOther candidates: " + join_items([f"**{h.term}** {citer.cite(h.id)}" for h in others]) + "."
+    return text
+
+
+def _named_example(text: str, top: Entry, hits: tuple[Hit, ...], glossary: Glossary) -> tuple[Entry, str] | None:
+    """The entry whose example `text` names, and that example: the top entry's, or, when `text` does not name the
+    top entry at all, its near-duplicate's among the next hits (a bare "relu" may rank Nonlinear Activation
+    Functions just above the Activation Function entry that lists it)."""
+    found = match_entry(text, top)
+    if found is not None:
+        return (top, found.name) if found.kind == "example" else None
+    for hit in hits[1:3]:
+        if hit.id in top.same_as:
+            found = match_entry(text, glossary.by_id[hit.id])
+            if found is not None and found.kind == "example":
+                return glossary.by_id[hit.id], found.name
+    return None
+
+
+def _example(citer: Citer, entry: Entry, example: str, hits: tuple[Hit, ...], glossary: Glossary) -> str:
     mark = citer.cite(entry.id)
-    parts = [f"**{entry.term}** — {_cited_sentences(citer, entry)}"]
-    if entry.descriptions:
-        parts.append(f"In plain words {mark}:\n" + "\n".join(f"- {d}" for d in entry.descriptions))
-    links = [("Also called", list(entry.aliases)),
-             ("Related", [glossary.by_id[r].term for r in entry.related]),
-             ("Opposite", [glossary.by_id[o].term for o in entry.opposite]),
-             ("Same idea as", [glossary.by_id[s].term for s in entry.same_as])]
-    lines = [f"{label}: {_join(names)} {mark}." for label, names in links if names]
-    if lines:
-        parts.append("\n".join(f"- {line}" for line in lines))
-    suggestions = ((f"What's the opposite of {entry.term}?",) if entry.opposite else ()) + tuple(
-        f"What is {glossary.by_id[r].term}?" for r in entry.related[:2])
-    return Answer("\n\n".join(parts), citer.citations(glossary), (), False, "more", "high", suggestions)
+    kind = f"{example[0].upper()}{example[1:]} is one kind of **{_kind_name(entry)}** {mark}"
+    text = f"{kind}: {cite_definition(citer, entry)}"
+    text += _same_as_note(citer, entry, hits, glossary)
+    others = [e for e in entry.examples if e != example]
+    if len(others) > OTHER_KINDS:
+        text += f"\n\nOther kinds include {', '.join(others[:OTHER_KINDS])} {mark}."
+    elif others:
+        text += f"\n\nOther kinds: {join_items(others)} {mark}."
+    return text + _related_line(citer, entry, glossary)
 
 
-def compose_opposite(entry: Entry, glossary: Glossary) -> Answer:
-    """"What's the opposite?": the entry's `opposite` links with their definitions, or a plain "none listed".
+def _kind_name(entry: Entry) -> str:
+    """The term as a common noun, singular when the entry has the singular as an alias.
 
-    >>> from glossary_rag.glossary import load_glossary
-    >>> from glossary_rag.settings import PROJECT_ROOT
-    >>> g = load_glossary(PROJECT_ROOT / "glossary")
-    >>> compose_opposite(g.by_id[14], g).text.splitlines()[0]
-    'The opposite of **Overfitting** [1] is **Underfitting** [2].'
-    >>> compose_opposite(g.by_id[17], g).text.splitlines()[0]
-    'The glossary lists no opposite for **Dropout** [1].'
+    >>> _kind_name(Entry(id=1, term="Capsule Networks", aliases=("capsule network",), definition="x"))
+    'capsule network'
+    >>> _kind_name(Entry(id=2, term="Optimizer", definition="x")), _kind_name(Entry(id=3, term="BERT", definition="x"))
+    ('optimizer', 'BERT')
     """
-    opposites = [glossary.by_id[o] for o in entry.opposite]
-    citer = _Citer(tuple(Hit(e.id, e.term, 0.0) for e in (entry, *opposites)))
-    subject = f"**{entry.term}** {citer.cite(entry.id)}"
-    if not opposites:
-        text = f"The glossary lists no opposite for {subject}."
-        related = [glossary.by_id[r].term for r in entry.related[:4]]
-        if related:
-            text += f"\n\nIt links to {_join(related)} instead {citer.cite(entry.id)}."
-        suggestions = tuple(f"{entry.term} vs {glossary.by_id[r].term}" for r in entry.related[:2])
-        return Answer(text, citer.citations(glossary), (), False, "opposite", "high", suggestions)
-    names = _join([f"**{o.term}** {citer.cite(o.id)}" for o in opposites])
-    text = f"The opposite of {subject} is {names}."
-    text += "\n\n" + "\n".join(f"- **{o.term}**: {_cited_sentences(citer, o, limit=2)}" for o in opposites)
-    suggestions = tuple(f"What is {o.term}?" for o in opposites[:2]) + (f"{entry.term} vs {opposites[0].term}",)
-    return Answer(text, citer.citations(glossary), (), False, "opposite", "high", suggestions)
+    name = entry.term
+    singular = next((a for a in entry.aliases if name.endswith("s") and a.casefold() == name[:-1].casefold()), None)
+    name = singular or name
+    # Lower only Capitalised words: acronyms (BERT, ROC) and mixed case (t-SNE) keep their spelling.
+    return re.sub(r"\b[A-Z][a-z]+\b", lambda m: m.group(0).lower(), name)
 
 
-def compose_no_subject() -> Answer:
-    """A follow-up ("tell me more") before the conversation has cited any entry."""
-    return Answer(NO_SUBJECT_PROMPT, (), (), True, "empty", "low")
+def _comparison(citer: Citer, left: Hit, right: Hit, glossary: Glossary) -> str:
+    a, b = glossary.by_id[left.id], glossary.by_id[right.id]
+    both = f"{citer.cite(a.id)} {citer.cite(b.id)}"
+    contrast = glossary.contrast(a.id, b.id)
+    if contrast is not None:
+        lead = cite_sentences(split_sentences(contrast.note), both)
+    elif b.id in a.same_as:
+        lead = f"The glossary treats them as the same idea under two names {both}."
+    elif b.id in a.opposite or a.id in b.opposite:
+        lead = f"The glossary lists them as opposites {both}."
+    else:
+        lead = ""  # no note on how they differ: say what each is, and invent no relation
+    what_each = (f"- **{a.term}**: {cite_definition(citer, a, limit=1)}\n"
+                 f"- **{b.term}**: {cite_definition(citer, b, limit=1)}")
+    return f"**{a.term}** vs **{b.term}**\n\n" + (f"{lead}\n\n" if lead else "") + what_each
+
+
+def _did_you_mean(citer: Citer, top: Hit, second: Hit, glossary: Glossary) -> str:
+    a, b = glossary.by_id[top.id], glossary.by_id[second.id]
+    return (f"Did you mean **{a.term}** {citer.cite(a.id)} or **{b.term}** {citer.cite(b.id)}?\n\n"
+            f"- **{a.term}**: {cite_definition(citer, a, limit=1)}\n"
+            f"- **{b.term}**: {cite_definition(citer, b, limit=1)}")
+
+
+def _abstention(citer: Citer, hits: tuple[Hit, ...]) -> str:
+    # Entries that are merely the least far away are not help; only ones close in meaning are offered.
+    nearby = [h for h in hits if h.dense >= NEARBY_MIN_DENSE][:3]
+    if not nearby:
+        return NOT_COVERED
+    names = join_items([f"**{h.term}** {citer.cite(h.id)}" for h in nearby])
+    return f"{NOT_COVERED}\n\nNearby entries that may help: {names}."

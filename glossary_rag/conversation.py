@@ -23,7 +23,8 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from glossary_rag.answer import Answer, compose_entry_details, compose_no_subject, compose_opposite
+from glossary_rag.answer import Answer
+from glossary_rag.followups import compose_entry_details, compose_no_subject, compose_opposite
 from glossary_rag.glossary import Entry, Glossary
 
 _IT = r"(?:it|this|that|this one|that one|this term|that term|this concept|that concept)"

@@ -1,4 +1,4 @@
-"""Lexical evidence: BM25 over names, aliases and definitions, and exact/fuzzy matching of names.
+"""Lexical evidence: BM25 over names, aliases and definitions, and exact/fuzzy matching of names and examples.
 
 Dense vectors understand paraphrase but not typos in rare words or bare acronyms ("xent", "t-sne", "gradiant
 decent"); these two structures catch what they miss. Both are built once at load, never per query.
@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from dataclasses import dataclass
+from typing import Literal
 
 import bm25s
 import bm25s.stopwords
@@ -44,7 +46,7 @@ class LexicalIndex:
 
     def __init__(self, entries: list[Entry]):
         self.ids = np.array([e.id for e in entries], dtype=np.int64)
-        docs = [" ".join([e.term, *e.aliases, e.term, e.definition]) for e in entries]
+        docs = [" ".join([e.term, *e.aliases, e.term, e.definition, *e.examples]) for e in entries]
         self.retriever = bm25s.BM25()
         self.retriever.index(tokenize(docs), show_progress=False)
 
@@ -57,19 +59,48 @@ class LexicalIndex:
         return np.asarray(self.retriever.get_scores(tokens), dtype=np.float32)
 
 
+NameKind = Literal["name", "example"]
+
+
+@dataclass(frozen=True)
+class NameMatch:
+    """How a query names one entry: the score, the glossary's spelling of the name, and whether it is one of
+    the entry's own names (term or alias) or one of its `examples` (a kind of the concept)."""
+
+    score: float
+    name: str
+    kind: NameKind
+
+
 class NameMatcher:
-    """Find entry names and aliases inside a query: exactly, as a phrase, or with typos (rapidfuzz)."""
+    """Find entry names, aliases and examples inside a query: exactly, as a phrase, or with typos (rapidfuzz).
+
+    >>> m = NameMatcher([Entry(id=2, term="Activation Function", examples=("sigmoid", "ReLU"), definition="x")])
+    >>> m.match("sigmoid"), m.match("relus"), m.match("sigmod"), m.match_names("activation function")[2].kind
+    ({2: 0.95}, {2: 0.95}, {2: 0.877}, 'name')
+    >>> NameMatcher([Entry(id=39, term="F1 Score", aliases=("F-score",), definition="x")]).match("z-score")
+    {}
+    """
 
     # Short names ("ann", "gan") only match exactly: fuzzy matching three letters is noise.
     MIN_FUZZY_LEN = 5
     FUZZY_CUTOFF = 82.0
+    # An example ("sigmoid" for Activation Function) names a kind of the entry, not the entry: it scores a bit
+    # below a name, so an entry that *is* called that (exactly or by its plural) still ranks first. Still
+    # above search.NAMED (0.85), so a bare example is never abstained on.
+    EXAMPLE_QUALITY = 0.95
 
     def __init__(self, entries: list[Entry]):
-        self.exact: dict[str, set[int]] = defaultdict(set)
+        # normalised variant -> entry id -> (quality, the spelling in the glossary, name or example)
+        self.exact: dict[str, dict[int, tuple[float, str, NameKind]]] = defaultdict(dict)
         for entry in entries:
-            for name in entry.names:
-                for variant in _variants(name):
-                    self.exact[variant].add(entry.id)
+            labels = [(name, 1.0, "name") for name in entry.names]
+            labels += [(example, self.EXAMPLE_QUALITY, "example") for example in entry.examples]
+            for written, quality, kind in labels:
+                for variant in _variants(written):
+                    known = self.exact[variant].get(entry.id)
+                    if known is None or quality > known[0]:
+                        self.exact[variant][entry.id] = (quality, written, kind)
         self.fuzzy = FuzzyTable([n for n in self.exact if len(n) >= self.MIN_FUZZY_LEN])
         # word -> multi-word names containing it, for fragments such as "bias variance".
         self.names_with_word: dict[str, set[str]] = defaultdict(set)
@@ -80,22 +111,28 @@ class NameMatcher:
         self.max_words = max((len(n.split()) for n in self.exact), default=1)
 
     def match(self, text: str) -> dict[int, float]:
-        """Score in (0, 1] for each entry named in `text`.
+        """Score in (0, 1] for each entry named in `text` (see `match_names`)."""
+        return {entry_id: found.score for entry_id, found in self.match_names(text).items()}
 
-        A name's score is how well it matches (1.0 exact, else its typo similarity) times how much of the
-        text it covers: "batchnorm" alone names Batch Normalization; the word "weight" inside a long
-        question about batch sizes says little about the Weight entry.
+    def match_names(self, text: str) -> dict[int, NameMatch]:
+        """The best `NameMatch` for each entry named in `text`.
+
+        A name's score is how well it matches (1.0 exact, else its typo similarity; examples a bit less)
+        times how much of the text it covers: "batchnorm" alone names Batch Normalization; the word
+        "weight" inside a long question about batch sizes says little about the Weight entry.
         """
         norm = normalize_name(text)
         if not norm:
             return {}
-        found: dict[int, float] = {}
+        found: dict[int, NameMatch] = {}
         length = len(norm.replace(" ", ""))
 
-        def offer(ids: set[int], quality: float, phrase: str) -> None:
-            score = round(quality * min(1.0, len(phrase.replace(" ", "")) / length), 3)
-            for entry_id in ids:
-                found[entry_id] = max(found.get(entry_id, 0.0), score)
+        def offer(variant: str, quality: float, phrase: str) -> None:
+            cover = min(1.0, len(phrase.replace(" ", "")) / length)
+            for entry_id, (own, written, kind) in self.exact[variant].items():
+                score = round(quality * own * cover, 3)
+                if entry_id not in found or score > found[entry_id].score:
+                    found[entry_id] = NameMatch(score, written, kind)
 
         words = norm.split()
         grams = [" ".join(words[i:i + n]) for n in range(1, min(self.max_words, len(words)) + 1)
@@ -103,16 +140,28 @@ class NameMatcher:
         for gram in grams:
             for variant in _forms(gram):  # grams are normalised already
                 if variant in self.exact:
-                    offer(self.exact[variant], 1.0, gram)
+                    offer(variant, 1.0, gram)
         # Fragments: every word of the query belongs to one longer name ("bias variance").
         shared = set.intersection(*(self.names_with_word.get(w, set()) for w in words)) if words else set()
-        for name in shared:
-            offer(self.exact[name], 0.9 * length / len(name.replace(" ", "")), norm)
-        # Typos: compare each phrase of the query with the longer names.
+        for name in sorted(shared):
+            offer(name, 0.9 * length / len(name.replace(" ", "")), norm)
+        # Typos: compare each phrase of the query with the longer names. People rarely mistype a name's first
+        # letter, and a different one is usually a different word ("z score" is not "f score", F1).
         candidates = [g for g in grams if len(g) >= self.MIN_FUZZY_LEN and g not in self.exact]
         for phrase, name, score in self.fuzzy.matches(candidates, self.FUZZY_CUTOFF):
-            offer(self.exact[name], score / 100.0, phrase)
+            if phrase[0] == name[0]:
+                offer(name, score / 100.0, phrase)
         return found
+
+
+def match_entry(text: str, entry: Entry) -> NameMatch | None:
+    """How `text` names `entry`: by one of its names, by one of its examples, or (None) not at all.
+
+    >>> e = Entry(id=2, term="Activation Function", examples=("sigmoid", "ReLU"), definition="x")
+    >>> match_entry("relus", e), match_entry("sigmoid activation function", e).kind, match_entry("tensor", e)
+    (NameMatch(score=0.95, name='ReLU', kind='example'), 'name', None)
+    """
+    return NameMatcher([entry]).match_names(text).get(entry.id)
 
 
 class Vocabulary:

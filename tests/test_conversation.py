@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from glossary_rag.answer import Citation, compose_entry_details, compose_no_subject, compose_opposite
+from glossary_rag.answer import Answer, Citation
+from glossary_rag.followups import compose_entry_details, compose_no_subject, compose_opposite
 from glossary_rag.browse import ALL_TOPICS, filter_entries, list_topics
 from glossary_rag.conversation import Conversation, FollowUp, Turn, next_focus, resolve_follow_up
 from glossary_rag.glossary import load_glossary
 from glossary_rag.settings import PROJECT_ROOT
+from tests.conftest import write_entry
 
-OVERFITTING, UNDERFITTING, DROPOUT, GENERATIVE, ZERO_SHOT = 14, 15, 17, 46, 55
+OVERFITTING, UNDERFITTING, DROPOUT, GENERATIVE = 14, 15, 17, 46
 
 
 @pytest.fixture(scope="module")
@@ -48,14 +50,42 @@ def test_opposite_of_a_named_entry_and_of_an_unknown_thing(glossary):
     assert resolve_follow_up("opposite of pizza", OVERFITTING, glossary) == FollowUp("opposite of pizza")
 
 
-def test_opposite_answers(glossary):
-    several = compose_opposite(glossary.by_id[ZERO_SHOT], glossary)
-    assert several.text.startswith("The opposite of **Zero-Shot Learning** [1] is **One-Shot Learning** [2] and "
-                                   "**Few-Shot Learning** [3].")
-    assert (several.kind, several.hits, several.abstained) == ("opposite", (), False)
-    none = compose_opposite(glossary.by_id[DROPOUT], glossary)
-    assert none.text.startswith("The glossary lists no opposite for **Dropout** [1].")
-    assert none.citations == (Citation(1, DROPOUT, "Dropout"),)
+@pytest.fixture
+def small(tmp_path):
+    """Three shots with two opposites, and a contrast note: links the house glossary may or may not keep."""
+    entries = tmp_path / "entries"
+    write_entry(entries, 1, "Zero-Shot Learning", "Zero-shot learning handles classes with no examples.",
+                opposite=[2, 3], related=[2], examples=["zero-shot classification"], aliases=["ZSL"])
+    write_entry(entries, 2, "One-Shot Learning", "One-shot learning learns a class from one example.", opposite=[1])
+    write_entry(entries, 3, "Few-Shot Learning", "Few-shot learning learns a class from a handful.", opposite=[1])
+    write_entry(entries, 4, "Dropout", "Dropout switches units off while training.")
+    (tmp_path / "contrasts.yaml").write_text("- between: [3, 1]\n  note: Few-shot sees a handful, zero-shot none.\n",
+                                             encoding="utf-8")
+    return load_glossary(tmp_path)
+
+
+def test_opposite_answers(small):
+    several = compose_opposite(small.by_id[1], small)
+    assert several == Answer(
+        "The opposite of **Zero-Shot Learning** [1] is **One-Shot Learning** [2] and **Few-Shot Learning** [3].\n\n"
+        "- **One-Shot Learning**: One-shot learning learns a class from one example [2].\n"
+        "- **Few-Shot Learning**: Few-shot learning learns a class from a handful [3].",
+        (Citation(1, 1, "Zero-Shot Learning"), Citation(2, 2, "One-Shot Learning"), Citation(3, 3, "Few-Shot Learning")),
+        (), False, "opposite", "high",
+        ("What is One-Shot Learning?", "What is Few-Shot Learning?", "Zero-Shot Learning vs One-Shot Learning"))
+    none = compose_opposite(small.by_id[4], small)
+    assert none == Answer("The glossary lists no opposite for **Dropout** [1].", (Citation(1, 4, "Dropout"),), (),
+                          False, "opposite", "high")
+
+
+def test_entry_details_list_kinds_and_the_entries_it_is_confused_with(small):
+    assert compose_entry_details(small.by_id[1], small) == Answer(
+        "**Zero-Shot Learning** — Zero-shot learning handles classes with no examples [1].\n\n"
+        "- Also called: ZSL [1].\n- Kinds: zero-shot classification [1].\n- Related: One-Shot Learning [1].\n"
+        "- Opposite: One-Shot Learning and Few-Shot Learning [1].\n- Often confused with: Few-Shot Learning [1].",
+        (Citation(1, 1, "Zero-Shot Learning"),), (), False, "more", "high",
+        ("What's the opposite of Zero-Shot Learning?", "Zero-Shot Learning vs Few-Shot Learning",
+         "What is One-Shot Learning?"))
 
 
 def test_entry_details_cite_everything_they_show(glossary):
