@@ -2,7 +2,8 @@
 
 Gradio only: layout and wiring. Everything the page says comes from the library (`Engine.ask`,
 `Engine.search`, `conversation.resolve_follow_up`, `browse.filter_entries`, `feedback.FeedbackStore`) and
-is turned into Markdown/HTML by `render`; this file places it on the page and connects the events.
+is turned into Markdown and chat messages by `render`; `serving` adds ZeroGPU and the queue's refusal
+message. This file places it all on the page and connects the events.
 
     python app.py                      # http://127.0.0.1:7860 (GRADIO_SERVER_NAME / GRADIO_SERVER_PORT override)
     python app.py --glossary PATH      # another glossary (or GLOSSARY_RAG_GLOSSARY_PATH=PATH)
@@ -23,6 +24,7 @@ import uuid
 from pathlib import Path
 
 import gradio as gr
+from starlette.middleware import Middleware
 
 from glossary_rag.browse import ALL_TOPICS, filter_entries, list_topics
 from glossary_rag.conversation import Conversation, resolve_follow_up
@@ -32,14 +34,18 @@ from glossary_rag.feedback import Feedback, FeedbackError, FeedbackStore, feedba
 from glossary_rag.glossary import Glossary, GlossaryError
 from glossary_rag.index import IndexError_
 from glossary_rag.render import format_entry, format_hits, format_messages
+from glossary_rag.serving import BusyMessage, load_space_encoder
 from glossary_rag.settings import Settings
 
 log = logging.getLogger("glossary_rag.app")
 
-# Requests waiting beyond this are refused with "queue full" instead of piling up behind a slow client.
-QUEUE_MAX_SIZE = 64
-# A search takes ~15-25 ms of CPU; a few at once keeps the page responsive on a 2-vCPU Space.
-CONCURRENCY_LIMIT = 4
+# Measured with `python scripts/burst.py` (README "Serving"): on 2 cores the server drains 28-47 searches/s
+# whatever the concurrency, so a waiting call's delay is about its place in line / 30 s. 400 waiting is
+# ~13 s of work: a burst of 200 is all answered (p95 4-7 s), and a call past 400 is told to come back
+# rather than wait longer than a person or an agent would. (Gradio's 64 refused 128 of such a burst.)
+QUEUE_MAX_SIZE = 400
+# Calls run at once. Each encode uses one torch thread, so 2 keep both cores busy; more only add switching.
+CONCURRENCY_LIMIT = 2
 # Sessions whose state Gradio keeps in memory. Every API call opens one (~70 KB), so Gradio's default of
 # 10,000 let memory grow by ~0.7 GB under sustained API traffic; beyond this the least recently used go.
 STATE_SESSIONS = 500
@@ -52,15 +58,9 @@ EXAMPLES = [
     "precision vs recall",                                            # a comparison
     "gradiant decent",                                                # a typo
     "what is gradient",                                               # ambiguous: did you mean A or B?
-    "What's the opposite?",                                           # a follow-up on the last answer
 ]
 FOLLOW_UP_HINT = ("Follow up on the last answer with “tell me more”, “what's the opposite?” or "
                   "“compare it with dropout”.")
-CSS = """
-.sources summary { cursor: pointer; font-weight: 600; }
-.sources details { margin: 0.25em 0; }
-.sources .entry-meta { color: var(--body-text-color-subdued); font-size: 0.9em; }
-"""
 
 
 # --- The chat's Gradio update ---------------------------------------------------------------------------------
@@ -69,7 +69,7 @@ def show_chat(conversation: Conversation, glossary: Glossary) -> dict:
     """The Chatbot update: the messages, and each answer's thumbs as the person left them (the browser
     forgets them whenever the history is re-sent)."""
     ratings = [{"like": "Like", "dislike": "Dislike"}.get(turn.rating) for turn in conversation.turns]
-    return gr.update(value=format_messages(conversation, glossary), feedback_value=ratings)
+    return gr.update(value=list(format_messages(conversation, glossary).messages), feedback_value=ratings)
 
 
 # --- Handlers: what each event does (called directly by the tests) --------------------------------------------
@@ -142,9 +142,10 @@ class Handlers:
         """A suggestion button under the last answer ("What is Recall?") asks that question."""
         return self.respond(str(selected.value), conversation)
 
-    def respond_to_example(self, index: int | None, conversation: Conversation):
-        """An example prompt, clicked."""
-        return self.respond(EXAMPLES[index] if index is not None else "", conversation)
+    def respond_to_example(self, conversation: Conversation, selected: gr.SelectData):
+        """An example under the empty chat, clicked: Gradio sends the example, {"text": ...}."""
+        value = selected.value
+        return self.respond(str(value.get("text", "") if isinstance(value, dict) else value), conversation)
 
     def record_like(self, conversation: Conversation, liked: gr.LikeData) -> Conversation:
         """Store a like, a dislike or a rating taken back, with the question, the answer and its citations.
@@ -152,10 +153,11 @@ class Handlers:
         Gradio sends liked=True for a thumb up, False for a thumb down and "" when the lit thumb is clicked
         again to take the rating back.
         """
-        index = liked.index[0] if isinstance(liked.index, (list, tuple)) else liked.index
-        turn_number = int(index) // 2  # the history alternates user, assistant
-        if not 0 <= turn_number < len(conversation.turns):
+        index = int(liked.index[0] if isinstance(liked.index, (list, tuple)) else liked.index)
+        turns = format_messages(conversation, self.glossary).turns  # a turn spans several messages
+        if not 0 <= index < len(turns):
             raise gr.Error("That message is no longer in this conversation, so its feedback was not saved.")
+        turn_number = turns[index]
         rating = {True: "like", False: "dislike", "": "", None: ""}.get(liked.liked)
         if rating is None:
             return conversation  # a custom feedback option: this app offers none
@@ -192,8 +194,9 @@ class Handlers:
 
 # --- Layout and wiring ----------------------------------------------------------------------------------------
 
-def build_app(engine: Engine, feedback: FeedbackStore) -> gr.Blocks:
-    """The whole page plus the `/ask` and `/search` endpoints (also the MCP tools), queued."""
+def build_app(engine: Engine, feedback: FeedbackStore, queue_max_size: int = QUEUE_MAX_SIZE) -> gr.Blocks:
+    """The whole page plus the `/ask` and `/search` endpoints (also the MCP tools), queued; calls past
+    `queue_max_size` waiting are refused with a message."""
     handlers = Handlers(engine, feedback)
     glossary = engine.glossary
     everything = filter_entries(glossary)
@@ -207,12 +210,11 @@ def build_app(engine: Engine, feedback: FeedbackStore) -> gr.Blocks:
         with gr.Tab("Chat"):
             with gr.Row():
                 with gr.Column(scale=3):
-                    chatbot = gr.Chatbot(label="Chat", height=520, elem_id="chat",
-                                         placeholder="Ask about a deep-learning term, or pick an example below.")
+                    chatbot = gr.Chatbot(label="Chat", height=560, elem_id="chat",
+                                         examples=[{"text": e} for e in EXAMPLES],
+                                         placeholder="Ask about a deep-learning term, or pick an example.")
                     question = gr.Textbox(show_label=False, placeholder="Ask a question…", submit_btn="Ask",
                                           elem_id="question", max_length=2000)
-                    examples = gr.Dataset(components=["textbox"], samples=[[e] for e in EXAMPLES],
-                                          label="Examples", type="index", layout="gallery")
                     gr.Markdown(FOLLOW_UP_HINT)
                 with gr.Column(scale=2):
                     gr.Markdown("### Nearest terms")
@@ -241,7 +243,7 @@ def build_app(engine: Engine, feedback: FeedbackStore) -> gr.Blocks:
         turn_outputs = [chatbot, conversation, nearest, question]
         question.submit(handlers.respond, [question, conversation], turn_outputs, **private)
         chatbot.option_select(handlers.respond_to_option, [conversation], turn_outputs, **private)
-        examples.click(handlers.respond_to_example, [examples, conversation], turn_outputs, **private)
+        chatbot.example_select(handlers.respond_to_example, [conversation], turn_outputs, **private)
         chatbot.like(handlers.record_like, [conversation], [conversation], **private)
         chatbot.clear(handlers.clear, None, [chatbot, conversation, nearest], **private)
 
@@ -253,11 +255,13 @@ def build_app(engine: Engine, feedback: FeedbackStore) -> gr.Blocks:
         related.click(handlers.show_listed, [related, related_ids], entry_outputs, **private)
 
         # The two public endpoints: /ask and /search for gradio_client, and the `ask` and `search` MCP tools
-        # (named after the functions, described by their docstrings).
-        gr.api(handlers.ask, api_name="ask")
-        gr.api(handlers.search, api_name="search")
+        # (named after the functions, described by their docstrings). queue=False is the MCP guide's fast
+        # path: a tool call runs in the server instead of looping back through gradio_client and the queue
+        # (README "Serving": per call before/after). HTTP calls to /gradio_api/call/* still join the queue.
+        gr.api(handlers.ask, api_name="ask", queue=False)
+        gr.api(handlers.search, api_name="search", queue=False)
 
-    demo.queue(max_size=QUEUE_MAX_SIZE, default_concurrency_limit=CONCURRENCY_LIMIT)
+    demo.queue(max_size=queue_max_size, default_concurrency_limit=CONCURRENCY_LIMIT)
     return demo
 
 
@@ -268,9 +272,10 @@ def launch(demo: gr.Blocks, feedback: FeedbackStore, **options):
     server_name/server_port Gradio reads GRADIO_SERVER_NAME / GRADIO_SERVER_PORT (0.0.0.0 on Spaces) and
     defaults to 127.0.0.1:7860.
     """
-    return demo.launch(share=False, mcp_server=True, css=CSS, footer_links=["api", "settings"],
+    return demo.launch(share=False, mcp_server=True, footer_links=["api", "settings"],
                        blocked_paths=[str(feedback.path.parent)], state_session_capacity=STATE_SESSIONS,
-                       max_file_size=MAX_UPLOAD_BYTES, **options)
+                       max_file_size=MAX_UPLOAD_BYTES, app_kwargs={"middleware": [Middleware(BusyMessage)]},
+                       **options)
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -293,7 +298,7 @@ def main(argv: list[str] | None = None) -> int:
     settings = load_settings(args)
     try:
         # rebuild=True: a missing or stale index/ is rebuilt once (with a log line) instead of refusing to start.
-        engine = Engine.load(settings, rebuild=True)
+        engine = Engine.load(settings, rebuild=True, encoder=load_space_encoder(settings.model))
         feedback = FeedbackStore(feedback_path_from_env())
     except (GlossaryError, IndexError_, ModelLoadError, FeedbackError) as err:
         print(f"error: {err}", file=sys.stderr)

@@ -74,21 +74,15 @@ def measure_http(settings: Settings, questions: list[str], clients: int, questio
     app = PROJECT_ROOT / "app.py"
     if not app.is_file():
         return {"http_error": f"{app} not found"}
-    port = free_port()
-    base_url = f"http://127.0.0.1:{port}"
-    env = {**os.environ, "GRADIO_SERVER_NAME": "127.0.0.1", "GRADIO_SERVER_PORT": str(port),
-           "GRADIO_ANALYTICS_ENABLED": "False", "GLOSSARY_RAG_GLOSSARY_PATH": str(settings.glossary_path),
-           "GLOSSARY_RAG_INDEX_DIR": str(settings.index_dir), "GLOSSARY_RAG_MODEL": settings.model,
-           "GLOSSARY_RAG_FEEDBACK_PATH": str(work / "feedback" / "feedback.sqlite3")}
-    log_path = work / "app.log"
-    with open(log_path, "wb") as log:
-        server = subprocess.Popen([sys.executable, str(app)], cwd=PROJECT_ROOT, env=env, stdout=log,
-                                  stderr=subprocess.STDOUT, start_new_session=True)
+    env = {"GLOSSARY_RAG_GLOSSARY_PATH": str(settings.glossary_path),
+           "GLOSSARY_RAG_INDEX_DIR": str(settings.index_dir), "GLOSSARY_RAG_MODEL": settings.model}
+    started = time.perf_counter()
     try:
-        ready_s = wait_until_ready(base_url, server, timeout=300)
-        if ready_s is None:
-            tail = log_path.read_text(encoding="utf-8", errors="replace")[-1500:]
-            return {"http_error": f"app.py did not answer /ask (exit code {server.poll()}): {tail}"}
+        server, base_url = start_app(work, env, app)
+    except CallError as err:
+        return {"http_error": str(err)}
+    ready_s = time.perf_counter() - started
+    try:
         # Warm-up, as the in-process timings have: the first calls pay one-off costs.
         for text in ("what is dropout?", "precision vs recall"):
             call(base_url, "ask", text)
@@ -199,3 +193,109 @@ def stop(server: subprocess.Popen) -> None:
         except ProcessLookupError:
             pass
         server.wait(timeout=20)
+
+
+# --- Bursts and MCP calls against a running app (scripts/burst.py, tests/test_serving.py) ----------------------
+
+def burst(base_url: str, queries: list[str], calls: int, k: int = 5, timeout: float = 120) -> dict:
+    """`calls` threads each POST /gradio_api/call/search at the same instant, then read their answer.
+
+    Call i asks queries[i % len(queries)]: distinct queries, so the embedding cache flatters nothing.
+    Returns counts (answered, refused with 503, failed otherwise), latency percentiles of the answered
+    calls (from the common start), the drain rate, and the distinct refusal messages.
+    """
+    from glossary_rag.benchmark import percentiles
+
+    latencies: list[float] = []
+    refusals: dict[str, int] = {}
+    failures: list[str] = []
+    lock = threading.Lock()
+    start = threading.Barrier(calls + 1)
+
+    def one(query: str) -> None:
+        start.wait()
+        began = time.perf_counter()
+        try:
+            call(base_url, "search", query, k, timeout=timeout)
+            with lock:
+                latencies.append((time.perf_counter() - began) * 1000)
+        except urllib.error.HTTPError as err:
+            detail = err.read().decode("utf-8", "replace")
+            with lock:
+                if err.code == 503:
+                    refusals[detail] = refusals.get(detail, 0) + 1
+                else:
+                    failures.append(f"HTTP {err.code}: {detail[:200]}")
+        except (OSError, CallError, ValueError, KeyError) as err:
+            with lock:
+                failures.append(f"{type(err).__name__}: {err}")
+
+    threads = [threading.Thread(target=one, args=(queries[i % len(queries)],), daemon=True) for i in range(calls)]
+    for thread in threads:
+        thread.start()
+    start.wait()
+    began = time.perf_counter()
+    for thread in threads:
+        thread.join(timeout=timeout + 30)
+    wall = time.perf_counter() - began
+    stats = percentiles(latencies) if latencies else {}
+    return {"calls": calls, "answered": len(latencies), "refused": sum(refusals.values()),
+            "failed": len(failures), "p50_ms": stats.get("p50"), "p95_ms": stats.get("p95"),
+            "max_ms": round(max(latencies), 1) if latencies else None, "wall_s": round(wall, 2),
+            "drained_per_s": round(len(latencies) / wall, 1) if wall else None,
+            "refusal_messages": sorted(refusals), "first_failures": failures[:3]}
+
+
+def time_mcp_calls(base_url: str, calls: int, tool: str = "search", arguments: dict | None = None,
+                   progress: bool = False) -> dict:
+    """Latency of `calls` MCP tool calls made one after another over streamable HTTP, after one warm-up.
+    With `progress`, each call asks for progress notifications (as some agents do)."""
+    import asyncio
+
+    from mcp import ClientSession
+    from mcp.client.streamable_http import streamablehttp_client
+
+    from glossary_rag.benchmark import percentiles
+
+    arguments = arguments or {"query": "dropout", "k": 5}
+
+    async def talk() -> list[float]:
+        async with streamablehttp_client(f"{base_url}/gradio_api/mcp/") as (read, write, _):
+            async with ClientSession(read, write) as session:
+                await session.initialize()
+                async def on_progress(*_):
+                    pass
+
+                callback = on_progress if progress else None
+                await session.call_tool(tool, arguments, progress_callback=callback)
+                times = []
+                for _ in range(calls):
+                    began = time.perf_counter()
+                    result = await session.call_tool(tool, arguments, progress_callback=callback)
+                    times.append((time.perf_counter() - began) * 1000)
+                    if result.isError:
+                        raise CallError(f"MCP {tool}: {result.content}")
+                return times
+
+    return {"tool": tool, "calls": calls, "progress": progress, **percentiles(asyncio.run(talk()))}
+
+
+def start_app(work: Path, env: dict[str, str] | None = None, app: Path | None = None,
+              timeout: float = 300) -> tuple[subprocess.Popen, str]:
+    """Start `python app.py` on a free loopback port (log in work/app.log); returns it and its base URL once
+    /ask answers. The caller stops it with `stop`."""
+    app = app or PROJECT_ROOT / "app.py"
+    port = free_port()
+    base_url = f"http://127.0.0.1:{port}"
+    env = {**os.environ, "GRADIO_SERVER_NAME": "127.0.0.1", "GRADIO_SERVER_PORT": str(port),
+           "GRADIO_ANALYTICS_ENABLED": "False",
+           "GLOSSARY_RAG_FEEDBACK_PATH": str(work / "feedback" / "feedback.sqlite3"), **(env or {})}
+    log_path = work / "app.log"
+    with open(log_path, "wb") as log:
+        server = subprocess.Popen([sys.executable, str(app)], cwd=PROJECT_ROOT, env=env, stdout=log,
+                                  stderr=subprocess.STDOUT, start_new_session=True)
+    if wait_until_ready(base_url, server, timeout) is None:
+        stop(server)
+        tail = log_path.read_text(encoding="utf-8", errors="replace")[-1500:]
+        raise CallError(f"{app} did not answer /ask (exit code {server.poll()}): {tail}")
+    return server, base_url

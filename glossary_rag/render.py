@@ -1,14 +1,16 @@
-"""How answers and entries look on the page: Markdown and HTML strings, escaped, with no Gradio in them.
+"""How answers and entries look on the page: Markdown strings and chat messages, escaped, with no Gradio in them.
 
 Glossary text is HTML-escaped; what a person typed is escaped for Markdown too, so it shows exactly as typed
-and never renders as a tag, an image or a link. The chat's citations become expandable "Sources" blocks
-under each answer, so a click reveals the cited entry.
+and never renders as a tag, an image or a link. Each citation becomes a collapsed message under its answer,
+titled like "[1] Overfitting" (Gradio's message `metadata`), so a click reveals the cited entry. Scores stay
+numbers in the API; the page shows confidence in words and each entry's match as a bar.
 """
 
 from __future__ import annotations
 
 import html
 import re
+from dataclasses import dataclass
 
 from glossary_rag.answer import Answer
 from glossary_rag.conversation import Conversation
@@ -16,6 +18,14 @@ from glossary_rag.glossary import Entry, Glossary
 
 # Markdown's special characters (and LaTeX's $); a backslash before each makes Markdown print it as is.
 _MARKDOWN_PUNCTUATION = re.compile(r"[\\`*_{}\[\]()#+\-.!|~>$]")
+
+# What each confidence level means to a reader, and its three-step bar.
+CONFIDENCE_WORDS = {
+    "high": ("High", "▰▰▰", "the question names this entry or describes it closely."),
+    "medium": ("Medium", "▰▰▱", "a likely match; open the source to check."),
+    "low": ("Low", "▰▱▱", "no entry fits the question well."),
+}
+BAR_CELLS = 10
 
 
 def escape(text: str) -> str:
@@ -36,60 +46,93 @@ def escape_typed(text: str) -> str:
     return _MARKDOWN_PUNCTUATION.sub(r"\\\g<0>", escape(text))
 
 
-def format_source(n: int, entry: Entry, glossary: Glossary) -> str:
-    """One citation as an expandable HTML block: term, topic, definition, aliases, related."""
-    rows = [f'<p><strong>{escape(entry.term)}</strong> <span class="entry-meta">· {escape(entry.topic)} · '
-            f'entry {entry.id}</span></p>', f"<p>{escape(entry.definition)}</p>"]
+def match_bar(score: float, best: float) -> str:
+    """A hit's fused score as a share of the best hit's, drawn as a bar a person reads at a glance.
+
+    >>> match_bar(1.0, 1.0), match_bar(0.26, 1.0), match_bar(-0.2, 1.0)
+    ('▰▰▰▰▰▰▰▰▰▰ 100%', '▰▰▰▱▱▱▱▱▱▱ 26%', '▱▱▱▱▱▱▱▱▱▱ 0%')
+    """
+    share = min(max(score / best, 0.0), 1.0) if best > 0 else 0.0
+    cells = round(share * BAR_CELLS)
+    return f"{'▰' * cells}{'▱' * (BAR_CELLS - cells)} {round(share * 100)}%"
+
+
+def format_confidence(confidence: str) -> str:
+    """ "**Confidence: High** ▰▰▰ — the question names this entry ..." """
+    word, bar, meaning = CONFIDENCE_WORDS.get(confidence, CONFIDENCE_WORDS["low"])
+    return f"**Confidence: {word}** {bar} — {meaning}"
+
+
+def format_source(entry: Entry, glossary: Glossary) -> str:
+    """One cited entry, the body of its collapsed message: topic, definition, aliases, related, opposite."""
+    rows = [f"*{escape(entry.topic)}* · entry {entry.id}", escape(entry.definition)]
     for label, names in (("Also called", entry.aliases),
                          ("Related", [glossary.by_id[r].term for r in entry.related]),
                          ("Opposite", [glossary.by_id[o].term for o in entry.opposite])):
         if names:
-            rows.append(f"<p><em>{label}:</em> {escape(', '.join(names))}</p>")
-    return f"<details><summary>[{n}] {escape(entry.term)}</summary>{''.join(rows)}</details>"
+            rows.append(f"*{label}:* {escape(', '.join(names))}")
+    return "\n\n".join(rows)
 
 
 def format_answer(answer: Answer, glossary: Glossary, rewritten: str = "") -> str:
-    """The assistant message: the cited answer, then its sources, each expandable to its entry."""
+    """The assistant's answer text (Markdown with [n] marks); the sources follow as their own messages."""
     text = escape(answer.text)
     if rewritten:
         text = f"_Read as: “{escape_typed(rewritten)}”_\n\n{text}"
-    if not answer.citations:
-        return text
-    sources = "".join(format_source(c.n, glossary.by_id[c.id], glossary) for c in answer.citations)
-    return f'{text}\n\n<div class="sources"><p><strong>Sources</strong></p>{sources}</div>'
+    return text
 
 
 def format_hits(answer: Answer | None, glossary: Glossary) -> str:
-    """The "Nearest terms" panel: confidence, a plain abstention notice, and the ranked hits with scores."""
+    """The "Nearest terms" panel: confidence in words, a plain abstention notice, and each entry's match."""
     if answer is None:
-        return "_Ask a question to see the nearest glossary terms and their scores._"
+        return "_Ask a question to see the nearest glossary terms and how well each matches._"
     if answer.kind == "empty":
         return "_No search was run: ask about a term first._"
     if not answer.hits:
         subject = glossary.by_id[answer.citations[0].id].term if answer.citations else "the entry"
-        return (f"**Confidence: {answer.confidence}** — answered straight from the glossary entry "
+        return (f"{format_confidence(answer.confidence)}\n\nAnswered straight from the glossary entry "
                 f"**{escape(subject)}**; no search was needed for this follow-up.")
-    lines = [f"**Confidence: {answer.confidence}**", ""]
+    lines = [format_confidence(answer.confidence), ""]
     if answer.abstained:
         lines += ["**The glossary doesn't cover this question.** These are only the closest entries, "
                   "with low confidence — not an answer.", ""]
     elif answer.kind == "did_you_mean":
         lines += ["The top two entries are too close to call, so the answer asks which one you meant.", ""]
-    lines += ["| # | Term | Score |", "|---:|---|---:|"]
-    lines += [f"| {rank} | {escape(hit.term)} | {hit.score:.3f} |" for rank, hit in enumerate(answer.hits, 1)]
+    best = answer.hits[0].score
+    lines += ["| # | Term | Match |", "|---:|---|---|"]
+    lines += [f"| {rank} | {escape(hit.term)} | {match_bar(hit.score, best)} |"
+              for rank, hit in enumerate(answer.hits, 1)]
+    lines += ["", "_Bars compare each entry with the best match; `/search` and `/ask` return the scores._"]
     return "\n".join(lines)
 
 
-def format_messages(conversation: Conversation, glossary: Glossary) -> list[dict]:
-    """The chat history in Gradio's messages format; the last answer offers its suggestions as buttons."""
+@dataclass(frozen=True)
+class Messages:
+    """The chat in Gradio's messages format, and for each message the turn it belongs to (the like
+    event names a message by its position, and a turn now spans an answer plus one message per source)."""
+
+    messages: tuple[dict, ...]
+    turns: tuple[int, ...]
+
+
+def format_messages(conversation: Conversation, glossary: Glossary) -> Messages:
+    """Each turn: the question, the answer, then one collapsed message per cited entry; the last turn's
+    last message carries its suggestions as buttons."""
     messages: list[dict] = []
-    for i, turn in enumerate(conversation.turns):
-        messages.append({"role": "user", "content": escape_typed(turn.message)})
-        reply = {"role": "assistant", "content": format_answer(turn.answer, glossary, turn.rewritten)}
-        if i == len(conversation.turns) - 1 and turn.answer.suggestions:
-            reply["options"] = [{"value": s} for s in turn.answer.suggestions]
-        messages.append(reply)
-    return messages
+    turns: list[int] = []
+    for number, turn in enumerate(conversation.turns):
+        reply = [{"role": "user", "content": escape_typed(turn.message)},
+                 {"role": "assistant", "content": format_answer(turn.answer, glossary, turn.rewritten)}]
+        for citation in turn.answer.citations:
+            entry = glossary.by_id[citation.id]
+            # status "done": Gradio draws the message collapsed, its title the only thing shown.
+            reply.append({"role": "assistant", "content": format_source(entry, glossary),
+                          "metadata": {"title": f"[{citation.n}] {escape(entry.term)}", "status": "done"}})
+        if number == len(conversation.turns) - 1 and turn.answer.suggestions:
+            reply[-1]["options"] = [{"value": s} for s in turn.answer.suggestions]
+        messages += reply
+        turns += [number] * len(reply)
+    return Messages(tuple(messages), tuple(turns))
 
 
 def format_entry(entry: Entry | None, glossary: Glossary) -> str:

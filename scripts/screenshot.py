@@ -1,5 +1,5 @@
 """Take the README's screenshot of the real page: start the app on a free port, ask a question in Debian's
-Chromium, open the first cited source, save a PNG.
+Chromium, open the first cited source (a collapsed "[1] Term" message), save a PNG.
 
 Usage: python scripts/screenshot.py [--out docs/screenshot.png] [--question "..."]
 Feedback from this run goes to a temporary file, so the project's feedback database is never touched.
@@ -8,6 +8,7 @@ Feedback from this run goes to a temporary file, so the project's feedback datab
 from __future__ import annotations
 
 import argparse
+import re
 import socket
 import sys
 import tempfile
@@ -41,9 +42,12 @@ def take_screenshot(url: str, out: Path, question: str, chromium: str) -> None:
         box.fill(question)
         box.press("Enter")
         answer = page.locator("#chat .message-row").last
-        expect(answer.locator("summary").first).to_be_visible(timeout=60_000)
-        answer.locator("summary").first.click()
-        expect(answer.locator("details[open]")).to_have_count(1)
+        first_source = answer.get_by_role("button", name=re.compile(r"^\[1\] "))  # Gradio's collapsed message
+        expect(first_source).to_be_visible(timeout=60_000)
+        first_source.click()
+        expect(answer.get_by_text("Also called:")).to_be_visible()
+        expect(page.locator("#nearest")).to_contain_text("Confidence:")
+        page.wait_for_timeout(1500)  # the source's accordion slides open; a picture, not a test, so wait it out
         page.locator("#chat [role='log']").evaluate("log => log.scrollTop = 0")
         out.parent.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(out))

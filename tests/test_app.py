@@ -10,6 +10,7 @@ import ast
 import asyncio
 import json
 import os
+import re
 import subprocess
 import sys
 import threading
@@ -18,6 +19,7 @@ import urllib.error
 import urllib.request
 
 import gradio as gr
+import numpy as np
 import pytest
 from gradio_client import Client
 
@@ -26,7 +28,7 @@ from app import EXAMPLES, Handlers, load_settings, parse_args
 from glossary_rag.browse import ALL_TOPICS
 from glossary_rag.conversation import Conversation
 from glossary_rag.feedback import Feedback, FeedbackStore
-from glossary_rag.render import escape_typed, format_answer, format_hits
+from glossary_rag.render import escape_typed, format_answer, format_hits, format_messages, format_source, match_bar
 from glossary_rag.settings import PROJECT_ROOT, Settings
 from tests.live_app import free_port, start_live_app
 
@@ -60,59 +62,88 @@ def like(index: int, liked) -> gr.LikeData:
     return gr.LikeData(None, {"index": index, "value": "", "liked": liked})
 
 
+def answer_index(conversation: Conversation, handlers: Handlers, turn: int) -> int:
+    """The position of turn `turn`'s answer among the chat's messages (after its question)."""
+    return format_messages(conversation, handlers.glossary).turns.index(turn) + 1
+
+
+def last_answer(messages: list[dict]) -> str:
+    """The last answer's text (sources, titled in their metadata, come after it)."""
+    return [m for m in messages if m["role"] == "assistant" and "metadata" not in m][-1]["content"]
+
+
+def roles_and_titles(messages: list[dict]) -> list[tuple[str, str | None]]:
+    return [(m["role"], m.get("metadata", {}).get("title")) for m in messages]
+
+
 # --- Handlers, called directly -------------------------------------------------------------------------------
 
 def test_respond_reverse_lookup_cites_and_lists_nearest_terms(handlers, engine):
     question = "What's the term for when a model memorizes its training data?"
     messages, conversation, nearest = respond(handlers, question)
     answer = engine.ask(question)
-    assert [m["role"] for m in messages] == ["user", "assistant"]
+    # The question, the answer, then one collapsed message per citation, titled "[n] Term".
+    assert roles_and_titles(messages) == [("user", None), ("assistant", None)] + [
+        ("assistant", f"[{c.n}] {c.term}") for c in answer.citations]
     assert messages[0]["content"] == escape_typed(question)
-    reply = messages[1]["content"]
-    assert reply.startswith("The term you're looking for is probably **Overfitting** [1].")
-    assert '<details><summary>[1] Overfitting</summary>' in reply
-    assert "fits its training data too closely" in reply  # the cited entry's definition, one click away
-    assert messages[1]["options"] == [{"value": s} for s in answer.suggestions]
+    assert messages[1]["content"] == format_answer(answer, engine.glossary)
+    assert answer.citations[0].id == 14 and "[1]" in messages[1]["content"]
+    sources = messages[2:]
+    assert [m["metadata"]["status"] for m in sources] == ["done"] * len(sources)  # drawn collapsed
+    assert sources[0]["content"] == format_source(engine.glossary.by_id[14], engine.glossary)
+    assert engine.glossary.by_id[14].definition in sources[0]["content"]
+    assert messages[-1]["options"] == [{"value": s} for s in answer.suggestions]
+    assert [m for m in messages[:-1] if "options" in m] == []
     assert conversation.focus == 14 and conversation.turns[0].answer == answer
-    assert nearest.splitlines()[0] == "**Confidence: high**"
-    assert "| 1 | Overfitting | " in nearest and "doesn't cover" not in nearest
+    assert nearest.splitlines()[0] == (
+        "**Confidence: High** ▰▰▰ — the question names this entry or describes it closely.")
+    assert "| 1 | Overfitting | ▰▰▰▰▰▰▰▰▰▰ 100% |" in nearest and "doesn't cover" not in nearest
 
 
 def test_respond_says_plainly_when_it_abstains(handlers):
     messages, conversation, nearest = respond(handlers, "best pizza recipe with pineapple")
     assert "doesn't cover" in messages[1]["content"]
-    assert "**The glossary doesn't cover this question.**" in nearest and "**Confidence: low**" in nearest
+    assert "**The glossary doesn't cover this question.**" in nearest and "**Confidence: Low** ▰▱▱" in nearest
     assert conversation.focus is None
 
 
 def test_did_you_mean_offers_both_as_clickable_options(handlers):
     messages, conversation, _ = respond(handlers, "what is gradient")
     assert messages[1]["content"].startswith("Did you mean **Gradient Descent** [1] or **Gradient Clipping** [2]?")
-    assert messages[1]["options"] == [{"value": "What is Gradient Descent?"}, {"value": "What is Gradient Clipping?"}]
+    assert [m["metadata"]["title"] for m in messages[2:]] == ["[1] Gradient Descent", "[2] Gradient Clipping"]
+    assert messages[-1]["options"] == [{"value": "What is Gradient Descent?"}, {"value": "What is Gradient Clipping?"}]
     picked = handlers.respond_to_option(conversation, gr.SelectData(None, {"index": 1, "value":
                                                                            "What is Gradient Clipping?"}))
-    assert picked[0]["value"][-1]["content"].startswith("**Gradient Clipping** — ")
+    assert last_answer(picked[0]["value"]).startswith("**Gradient Clipping** — ")
     assert picked[1].focus == 75
 
 
-def test_examples_cover_question_reverse_comparison_and_typo(handlers):
-    kinds = [handlers.respond_to_example(i, Conversation())[1].turns[0].answer.kind for i in range(len(EXAMPLES))]
-    assert kinds == ["definition", "reverse", "compare", "definition", "did_you_mean", "empty"]
+def test_examples_cover_question_reverse_comparison_typo_and_ambiguity(handlers):
+    def pick(index: int):  # what Gradio sends when the Chatbot's example `index` is clicked
+        return gr.SelectData(None, {"index": index, "value": {"text": EXAMPLES[index]}})
+
+    kinds = [handlers.respond_to_example(Conversation(), pick(i))[1].turns[0].answer.kind
+             for i in range(len(EXAMPLES))]
+    assert kinds == ["definition", "reverse", "compare", "definition", "did_you_mean"]
+    chat, conversation, _, cleared = handlers.respond_to_example(Conversation(), pick(2))
+    assert conversation.turns[0].message == "precision vs recall" and cleared == ""
 
 
 def test_follow_ups_resolve_against_the_last_cited_entry(handlers):
     _, conversation, _ = respond(handlers, "what is overfitting?")
     messages, conversation, nearest = respond(handlers, "what's the opposite?", conversation)
-    assert messages[-1]["content"].startswith("The opposite of **Overfitting** [1] is **Underfitting** [2].")
+    assert last_answer(messages).startswith("The opposite of **Overfitting** [1] is **Underfitting** [2].")
     assert "no search was needed" in nearest and conversation.focus == 15
     messages, conversation, _ = respond(handlers, "tell me more", conversation)
-    more = messages[-1]["content"]
+    more = last_answer(messages)
     assert more.startswith("**Underfitting** — ") and "In plain words [1]:" in more
-    assert "<details><summary>[1] Underfitting</summary>" in more
+    assert messages[-1]["metadata"]["title"] == "[1] Underfitting"
     messages, conversation, _ = respond(handlers, "compare it with dropout", conversation)
-    assert messages[-1]["content"].startswith(
+    assert last_answer(messages).startswith(
         "_Read as: “Underfitting vs dropout”_\n\n**Underfitting** vs **Dropout**")
-    assert [m["role"] for m in messages] == ["user", "assistant"] * 4
+    assert [m["role"] for m in messages if "metadata" not in m] == ["user", "assistant"] * 4
+    assert format_messages(conversation, handlers.glossary).turns == tuple(
+        n for n, turn in enumerate(conversation.turns) for _ in range(2 + len(turn.answer.citations)))
 
 
 @pytest.mark.parametrize("text", XSS)
@@ -148,8 +179,8 @@ def test_emoji_around_a_question_still_finds_the_entry(handlers):
 def test_like_and_dislike_are_stored_with_question_answer_and_citations(handlers):
     _, conversation, _ = respond(handlers, "precision vs recall")
     _, conversation, _ = respond(handlers, "what is dropout?", conversation)
-    conversation = handlers.record_like(conversation, like(3, True))
-    conversation = handlers.record_like(conversation, like(1, False))
+    conversation = handlers.record_like(conversation, like(answer_index(conversation, handlers, 1), True))
+    conversation = handlers.record_like(conversation, like(answer_index(conversation, handlers, 0), False))
     rows = [row.feedback for row in handlers.feedback.read_all()]
     dropout, comparison = conversation.turns[1].answer, conversation.turns[0].answer
     assert rows == [
@@ -168,8 +199,9 @@ def test_a_rating_survives_the_next_message_and_can_be_taken_back(handlers):
     chat, conversation, _, _ = handlers.respond("what is recall?", conversation)
     assert chat["feedback_value"] == ["Like", None]  # the browser forgets thumbs when the history is re-sent
     conversation = handlers.record_like(conversation, like(1, ""))  # the lit thumb, clicked again
-    conversation = handlers.record_like(conversation, like(3, False))
-    conversation = handlers.record_like(conversation, like(3, True))  # switching from dislike to like
+    second = answer_index(conversation, handlers, 1)
+    conversation = handlers.record_like(conversation, like(second, False))
+    conversation = handlers.record_like(conversation, like(second + 1, True))  # its source: the same turn
     assert [(r.feedback.rating, r.feedback.turn) for r in handlers.feedback.read_all()] == [
         ("like", 0), ("withdrawn", 0), ("dislike", 1), ("like", 1)]
     assert handlers.respond("tell me more", conversation)[0]["feedback_value"] == [None, "Like", None]
@@ -278,6 +310,10 @@ def test_only_ask_and_search_are_api_endpoints(client, live):
     assert live.demo._queue.max_size == app.QUEUE_MAX_SIZE
     assert live.demo._queue.default_concurrency_limit == app.CONCURRENCY_LIMIT
     assert config["analytics_enabled"] is False
+    # MCP tool calls take Gradio's fast path (no loopback through the queue); the page's events queue.
+    public = {fn.api_name: fn.queue for fn in live.demo.fns.values() if fn.api_visibility == "public"}
+    assert public == {"ask": False, "search": False}
+    assert all(fn.queue for fn in live.demo.fns.values() if fn.api_visibility == "private")
 
 
 def test_mcp_schema_lists_ask_and_search_with_their_docstrings(live):
@@ -323,14 +359,13 @@ def test_the_page_is_served(live):
         assert response.status == 200 and "Glossary RAG" in response.read().decode("utf-8")
 
 
-def test_app_py_starts_rebuilds_a_missing_index_once_and_serves_on_the_env_port(tiny_glossary, tmp_path):
-    """`python app.py --glossary PATH`: the flag reaches Settings, the missing index is rebuilt with a log line,
-    and the server binds GRADIO_SERVER_NAME:GRADIO_SERVER_PORT."""
+def run_app_py(glossary, tmp_path, extra_env: dict[str, str] | None = None) -> str:
+    """`python app.py --glossary PATH` on GRADIO_SERVER_PORT, asked once over the API; returns its log."""
     port = free_port()
     env = {**os.environ, "GRADIO_SERVER_NAME": "127.0.0.1", "GRADIO_SERVER_PORT": str(port),
            "GLOSSARY_RAG_INDEX_DIR": str(tmp_path / "index"),
-           "GLOSSARY_RAG_FEEDBACK_PATH": str(tmp_path / "feedback" / "feedback.sqlite3")}
-    process = subprocess.Popen([sys.executable, "app.py", "--glossary", str(tiny_glossary)], cwd=PROJECT_ROOT,
+           "GLOSSARY_RAG_FEEDBACK_PATH": str(tmp_path / "feedback" / "feedback.sqlite3"), **(extra_env or {})}
+    process = subprocess.Popen([sys.executable, "app.py", "--glossary", str(glossary)], cwd=PROJECT_ROOT,
                                env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     output: list[str] = []
     reader = threading.Thread(target=lambda: output.extend(process.stdout), daemon=True)
@@ -347,10 +382,63 @@ def test_app_py_starts_rebuilds_a_missing_index_once_and_serves_on_the_env_port(
         process.terminate()
         process.wait(timeout=30)
         reader.join(timeout=10)
-    log = "".join(output)
+    return "".join(output)
+
+
+def test_app_py_starts_rebuilds_a_missing_index_once_and_serves_on_the_env_port(tiny_glossary, tmp_path):
+    """The flag reaches Settings, the missing index is rebuilt with a log line, and the server binds
+    GRADIO_SERVER_NAME:GRADIO_SERVER_PORT. `spaces` is installed here (requirements-dev.txt), as on a Space:
+    the rebuild's batches go through the @spaces.GPU function, which off ZeroGPU runs on this CPU."""
+    import spaces  # noqa: F401  (the point of this test: the package is present)
+
+    log = run_app_py(tiny_glossary, tmp_path)
     assert log.count("rebuilding") == 1 and (tmp_path / "index" / "manifest.json").exists()
     assert f"Serving 4 entries from {tiny_glossary}" in log
+    assert "index rebuilds encode through @spaces.GPU encode_batch (not a ZeroGPU Space" in log
+    assert re.search(r"Encoded \d+ passages through @spaces.GPU encode_batch on cpu\.", log), log
     assert (tmp_path / "feedback" / "feedback.sqlite3").exists()
+
+
+def test_app_py_without_the_spaces_package_runs_as_before(tiny_glossary, tmp_path):
+    """A laptop or a paid CPU Space without `spaces`: a shadow package that fails to import stands in for its
+    absence (Gradio and the app both treat a failed import as "not there")."""
+    shadow = tmp_path / "no-spaces" / "spaces"
+    shadow.mkdir(parents=True)
+    (shadow / "__init__.py").write_text("raise ImportError('spaces is not installed here')\n")
+    log = run_app_py(tiny_glossary, tmp_path, {"PYTHONPATH": str(shadow.parent)})
+    assert log.count("rebuilding") == 1 and f"Serving 4 entries from {tiny_glossary}" in log
+    assert "@spaces.GPU" not in log
+
+
+def test_the_spaces_wrapper_encodes_exactly_like_the_plain_encoder(encoder):
+    from glossary_rag.serving import SpaceEncoder, wrap_for_spaces
+
+    wrapped = wrap_for_spaces(encoder)
+    assert isinstance(wrapped, SpaceEncoder) and wrapped.encode_batch is not None
+    texts = ["Dropout randomly zeroes units.", "Overfitting is fitting noise.", "🧠 emoji", "x" * 3000]
+    assert np.array_equal(wrapped.encode(texts), encoder.encode(texts))
+    assert wrapped.fingerprint() == encoder.fingerprint()
+    assert np.array_equal(wrapped.encode_query("what is dropout?"), encoder.encode_query("what is dropout?"))
+
+
+@pytest.mark.parametrize("score, best, shown", [
+    (1.0715, 1.0715, "▰▰▰▰▰▰▰▰▰▰ 100%"), (0.289, 1.0715, "▰▰▰▱▱▱▱▱▱▱ 27%"), (0.0, 1.0, "▱▱▱▱▱▱▱▱▱▱ 0%"),
+    (-0.3, 1.0, "▱▱▱▱▱▱▱▱▱▱ 0%"), (0.5, 0.0, "▱▱▱▱▱▱▱▱▱▱ 0%"), (2.0, 1.0, "▰▰▰▰▰▰▰▰▰▰ 100%"),
+])
+def test_match_bar_shows_a_share_of_the_best_match(score, best, shown):
+    assert match_bar(score, best) == shown
+
+
+@pytest.mark.parametrize("question", ["precision vs recall", "what is gradient", "best pizza recipe", "lstm"])
+def test_nearest_terms_show_words_and_bars_while_the_api_keeps_the_scores(handlers, engine, question):
+    answer = engine.ask(question)
+    panel = format_hits(answer, engine.glossary)
+    word = {"high": "High", "medium": "Medium", "low": "Low"}[answer.confidence]
+    assert panel.startswith(f"**Confidence: {word}** ")
+    for hit in answer.hits:
+        assert f"{hit.score:.3f}" not in panel and f"{hit.score:.2f}" not in panel  # no raw fused score
+        assert f"| {hit.term} | {match_bar(hit.score, answer.hits[0].score)} |" in panel
+    assert handlers.ask(question)["hits"] == [{"id": h.id, "term": h.term, "score": h.score} for h in answer.hits]
 
 
 # --- Space configuration ---------------------------------------------------------------------------------------
@@ -365,12 +453,16 @@ def test_readme_front_matter_configures_the_space():
     front, body = readme[4:].split("\n---\n", 1)
     config = yaml.safe_load(front)
     pinned = re.search(r"^gradio\[mcp\]==(\S+)$", (PROJECT_ROOT / "requirements.txt").read_text(), re.M).group(1)
+    # ZeroGPU (the hardware a free account can run a Gradio Space on) takes the Gradio SDK only.
     assert config == {"title": "Glossary RAG", "emoji": config["emoji"], "colorFrom": config["colorFrom"],
                       "colorTo": config["colorTo"], "sdk": "gradio", "sdk_version": pinned,
-                      "python_version": "3.11", "app_file": "app.py",
+                      "python_version": "3.11", "app_file": "app.py", "suggested_hardware": "zero-a10g",
                       "short_description": config["short_description"], "license": "mit"}
+    dev = (PROJECT_ROOT / "requirements-dev.txt").read_text()
+    assert re.search(r"^spaces==\S+$", dev, re.M), "the tests run the app with `spaces` installed, as on a Space"
     assert pinned == gr.__version__ and len(config["short_description"]) <= 60
     assert body.lstrip("\n").startswith("# Glossary RAG\n")
+    assert "--flavor zero-a10g" in body and "--hardware cpu-upgrade" in body  # free account first, then paid
     for section in ("## Web app", "## Deploy to a Hugging Face Space", "## Call the API from Python",
                     "## Use it as an MCP server", "## The two commands", "## How it works"):
         assert f"\n{section}\n" in body

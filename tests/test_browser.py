@@ -27,6 +27,12 @@ def live(request, engine, tmp_path_factory):
     return start_live_app(request, engine, tmp_path_factory)
 
 
+@pytest.fixture(scope="session")
+def busy(request, engine, tmp_path_factory):
+    """An app whose queue holds nothing, so it is always past its bound."""
+    return start_live_app(request, engine, tmp_path_factory, name="busy", queue_max_size=0)
+
+
 @pytest.fixture(scope="module")
 def browser():
     with sync_playwright() as playwright:
@@ -56,16 +62,19 @@ def test_reverse_lookup_cites_an_entry_that_opens_and_can_be_liked(page, live, e
     ask(page, REVERSE_LOOKUP)
     answer = page.locator("#chat .message-row").last
     expect(answer).to_contain_text("The term you're looking for is probably Overfitting [1].")
-    expect(page.locator("#nearest")).to_contain_text("Confidence: high")
-    expect(page.locator("#nearest tbody tr").first).to_contain_text("Overfitting")
 
-    definition = engine.glossary.by_id[14].definition
-    source = answer.locator("details", has=page.locator("summary", has_text="[1] Overfitting"))
-    expect(source.get_by_text(definition[:60])).to_be_hidden()
-    source.locator("summary").click()
-    expect(source.get_by_text(definition[:60])).to_be_visible()
-    expect(source).to_contain_text("Also called:")
-    expect(source).to_contain_text("Related:")
+    # The source is Gradio's own collapsed message, titled "[1] Overfitting"; a click opens the entry.
+    entry = engine.glossary.by_id[14]
+    title = answer.get_by_role("button", name="[1] Overfitting", exact=True)
+    expect(title).to_be_visible()
+    card = answer.get_by_text(f"{entry.topic} · entry 14", exact=True)  # the source's first line
+    expect(card).to_be_hidden()
+    expect(answer.get_by_text("Also called:")).to_be_hidden()
+    title.click()
+    expect(card).to_be_visible()
+    expect(answer.get_by_text("Also called:")).to_be_visible()
+    expect(answer).to_contain_text(f"Also called: {', '.join(entry.aliases)}")
+    expect(answer).to_contain_text("Related:")
 
     page.get_by_role("button", name="Like", exact=True).last.click()
     expect(page.get_by_text("Thanks — your feedback was saved.")).to_be_visible()
@@ -74,6 +83,29 @@ def test_reverse_lookup_cites_an_entry_that_opens_and_can_be_liked(page, live, e
     assert len(stored) == 1 and stored[0].rating == "like"
     assert stored[0].answer == engine.ask(REVERSE_LOOKUP).text
     assert stored[0].citations[0] == {"n": 1, "id": 14, "term": "Overfitting"}
+
+
+def test_nearest_terms_read_as_words_and_bars_not_raw_scores(page, engine):
+    ask(page, "precision vs recall")
+    nearest = page.locator("#nearest")
+    expect(nearest).to_contain_text("Confidence: High")
+    expect(nearest).to_contain_text("the question names this entry or describes it closely")
+    first = nearest.locator("tbody tr").first
+    expect(first).to_contain_text("Precision")
+    expect(first).to_contain_text("▰▰▰▰▰▰▰▰▰▰ 100%")
+    expect(nearest.locator("thead")).to_contain_text("Match")
+    expect(nearest.locator("tbody tr")).to_have_count(len(engine.ask("precision vs recall").hits))
+    expect(nearest).not_to_contain_text(re.compile(r"\b\d\.\d{3}\b"))  # no fused score like 1.071
+
+
+def test_examples_sit_in_the_empty_chat_and_ask_when_clicked(page):
+    chat = page.locator("#chat")
+    expect(chat.get_by_role("button", name=re.compile("^Select example"))).to_have_count(5)
+    chat.get_by_role("button", name="Select example 3: precision vs recall").click()
+    expect(chat.locator(".message-row").first).to_contain_text("precision vs recall")
+    expect(chat.locator(".message-row").last).to_contain_text("Precision vs Recall")
+    expect(chat.locator(".message-row").last.get_by_role("button", name="[2] Recall")).to_be_visible()
+    expect(chat.get_by_role("button", name=re.compile("^Select example"))).to_have_count(0)
 
 
 def test_a_like_survives_the_next_message_and_clicking_it_again_takes_it_back(page, live):
@@ -94,7 +126,7 @@ def test_a_like_survives_the_next_message_and_clicking_it_again_takes_it_back(pa
 
 
 def test_suggestions_and_follow_ups(page):
-    page.get_by_role("button", name="what is gradient", exact=True).click()
+    page.get_by_role("button", name="Select example 5: what is gradient", exact=True).click()
     expect(page.locator("#chat")).to_contain_text("Did you mean Gradient Descent [1] or Gradient Clipping [2]?")
     page.locator("#chat").get_by_role("button", name="What is Gradient Descent?").click()
     expect(page.locator("#chat .message-row").last).to_contain_text("Gradient Descent —")
@@ -107,7 +139,7 @@ def test_abstention_is_said_plainly(page):
     ask(page, "best pizza recipe with pineapple")
     expect(page.locator("#chat .message-row").last).to_contain_text("The glossary doesn't cover that")
     expect(page.locator("#nearest")).to_contain_text("The glossary doesn't cover this question.")
-    expect(page.locator("#nearest")).to_contain_text("Confidence: low")
+    expect(page.locator("#nearest")).to_contain_text("Confidence: Low")
 
 
 @pytest.mark.parametrize("text", ["<img src=x onerror=alert(1)>", "<script>alert(2)</script>",
@@ -146,3 +178,15 @@ def test_browse_filters_and_follows_related_links(page, engine):
     expect(page.get_by_text(f"{count} of 100 entries")).to_be_visible()
     expect(listing.locator("tbody tr")).to_have_count(count)
     expect(listing).not_to_contain_text(re.compile("Activation Function"))
+
+
+def test_past_the_queue_bound_the_page_says_it_is_busy(browser, busy):
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    try:
+        page = context.new_page()
+        page.goto(busy.url)
+        ask(page, "what is dropout?")
+        expect(page.get_by_text("This application is currently busy. Please try again.")).to_be_visible()
+        expect(page.locator("#chat .message-row")).to_have_count(0)
+    finally:
+        context.close()

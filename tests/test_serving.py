@@ -16,7 +16,9 @@ import pytest
 from packaging.version import Version
 
 import app
+from glossary_rag.benchmark_http import burst
 from glossary_rag.feedback import Feedback, FeedbackStore
+from glossary_rag.serving import BUSY_MESSAGE, RETRY_AFTER_S
 from glossary_rag.settings import PROJECT_ROOT
 from tests.live_app import start_live_app
 
@@ -208,3 +210,33 @@ def test_the_soak_script_runs_briefly_with_every_request_answered():
     assert set(report["rss_mb"]) == {"after_warmup", "end", "growth_pct", "every_10s"}
     assert report["rss_mb"]["after_warmup"] > 100
     assert report["passed"] is True and done.returncode == 0
+
+
+# --- The queue's bound -------------------------------------------------------------------------------------------
+
+def test_a_burst_of_200_simultaneous_searches_is_all_answered(live, engine):
+    """The issue's burst: 200 POST /gradio_api/call/search at once (Gradio's default bound of 64 refused 127).
+    Distinct questions, so the embedding cache answers none of them; latency is reported, not asserted."""
+    queries = [f"what is {e.term.lower()}?" for e in engine.glossary.entries]
+    queries += [f"{e.term.lower()} meaning" for e in engine.glossary.entries]
+    report = burst(live.url.rstrip("/"), queries, 200)
+    assert (report["answered"], report["refused"], report["failed"]) == (200, 0, 0), report
+    assert app.QUEUE_MAX_SIZE >= 2 * 200  # room for a second burst arriving before the first has drained
+
+
+def test_past_the_queue_bound_the_api_says_it_is_busy_and_when_to_retry(request, engine, tmp_path_factory):
+    busy = start_live_app(request, engine, tmp_path_factory, name="busy", queue_max_size=0)
+    url = urlparse(busy.url)
+    connection = http.client.HTTPConnection(url.hostname, url.port, timeout=30)
+    try:
+        connection.request("POST", "/gradio_api/call/search", body=json.dumps({"data": ["dropout", 3]}),
+                           headers={"Content-Type": "application/json"})
+        response = connection.getresponse()
+        detail = json.loads(response.read())["detail"]
+        assert response.status == 503 and response.getheader("Retry-After") == str(RETRY_AFTER_S)
+        assert detail == f"{BUSY_MESSAGE} (Queue is full. Max size is 0 and size is 0.)"
+    finally:
+        connection.close()
+    report = burst(busy.url.rstrip("/"), ["dropout"], 5)
+    assert (report["answered"], report["refused"], report["failed"]) == (0, 5, 0)
+    assert report["refusal_messages"] == [json.dumps({"detail": detail})]

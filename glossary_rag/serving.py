@@ -1,0 +1,123 @@
+"""How the app is served beyond Gradio's own settings: ZeroGPU, and the queue's refusal said plainly.
+
+- `load_space_encoder`: the embedding model, with index rebuilds sent through a `@spaces.GPU` function when
+  the `spaces` package is present (a ZeroGPU Space refuses to start without one); unchanged elsewhere.
+- `BusyMessage`: ASGI middleware that turns Gradio's "Queue is full" 503 into a message saying what to do.
+
+No Gradio import here: `spaces` brings its own, and the middleware is plain ASGI.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+from collections.abc import Callable
+
+import numpy as np
+
+from glossary_rag.embed import Encoder, load_encoder
+
+try:  # Present on a Hugging Face Space (and wherever `pip install spaces` ran); ZeroGPU needs it.
+    import spaces
+except ImportError:
+    spaces = None
+
+log = logging.getLogger("glossary_rag.serving")
+
+# What an API caller reads past the queue bound (the page shows Gradio's own "currently busy" notice).
+BUSY_MESSAGE = ("The glossary is busy: as many questions as it queues are already waiting. Try again in a few "
+                "seconds (Retry-After).")
+RETRY_AFTER_S = 5
+
+
+# --- ZeroGPU: a @spaces.GPU function for the one batch job, an index rebuild -----------------------------
+
+@dataclasses.dataclass
+class SpaceEncoder(Encoder):
+    """The encoder, with batches (an index rebuild) sent through a `@spaces.GPU` function. Queries and the
+    one-text fingerprint stay on the CPU: a 15 ms encode is cheaper than a ZeroGPU allocation, and a free
+    account's GPU minutes are few."""
+
+    encode_batch: Callable | None = dataclasses.field(default=None, repr=False)
+
+    def encode(self, texts: list[str], batch_size: int = 64, show_progress: bool = False) -> np.ndarray:
+        if len(texts) < 2 or self.encode_batch is None:
+            return super().encode(texts, batch_size, show_progress)
+        try:
+            vectors, device = self.encode_batch(list(texts), batch_size)
+        except Exception as err:  # ZeroGPU refuses with quota or scheduling errors of its own types
+            log.warning("The @spaces.GPU encode failed (%s); encoding %d passages on the CPU.", err, len(texts))
+            return super().encode(texts, batch_size, show_progress)
+        log.info("Encoded %d passages through @spaces.GPU encode_batch on %s.", len(texts), device)
+        return vectors
+
+
+def load_space_encoder(model: str) -> Encoder:
+    """`load_encoder(model)`, wrapped by `wrap_for_spaces`."""
+    return wrap_for_spaces(load_encoder(model))
+
+
+def wrap_for_spaces(encoder: Encoder) -> Encoder:
+    """The encoder, wrapped for ZeroGPU when the `spaces` package is present; unchanged otherwise.
+
+    ZeroGPU refuses to start an app without a `@spaces.GPU` function ("No @spaces.GPU function detected")
+    and runs one in a forked worker that holds a GPU for the call. Off ZeroGPU the decorator returns the
+    function unchanged, and with no CUDA it encodes exactly as `Encoder.encode` does.
+    """
+    if spaces is None:
+        return encoder
+
+    @spaces.GPU(duration=60)
+    def encode_batch(texts: list[str], batch_size: int) -> tuple[np.ndarray, str]:
+        import torch
+
+        if not torch.cuda.is_available():
+            return Encoder.encode(encoder, texts, batch_size), "cpu"
+        vectors = encoder.model.encode(texts, batch_size=batch_size, device="cuda", normalize_embeddings=True,
+                                       convert_to_numpy=True, show_progress_bar=False)
+        return np.ascontiguousarray(vectors, dtype=np.float32), "cuda"
+
+    from spaces.config import Config
+
+    log.info("The spaces package is present: index rebuilds encode through @spaces.GPU encode_batch (%s).",
+             "on ZeroGPU" if Config.zero_gpu else "not a ZeroGPU Space, so on this machine")
+    fields = {f.name: getattr(encoder, f.name) for f in dataclasses.fields(Encoder)}
+    return SpaceEncoder(**fields, encode_batch=encode_batch)
+
+
+# --- The queue's refusal, said so an API caller knows what to do --------------------------------------------
+
+class BusyMessage:
+    """ASGI middleware: past the queue bound Gradio answers a call with 503 {"detail": "Queue is full. Max
+    size is N and size is N."}; this keeps the 503, puts BUSY_MESSAGE first and adds Retry-After."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http" or scope["method"] != "POST":
+            return await self.app(scope, receive, send)
+        held: dict = {}
+
+        async def send_clearer(message):
+            if message["type"] == "http.response.start" and message["status"] == 503:
+                held.update(message)  # decide once the body says why
+                return
+            if held and message["type"] == "http.response.body":
+                try:
+                    detail = str(json.loads(message.get("body") or b"{}").get("detail", ""))
+                except (ValueError, AttributeError):  # not Gradio's JSON refusal: pass it on as it is
+                    detail = ""
+                if detail.startswith("Queue is full"):
+                    body = json.dumps({"detail": f"{BUSY_MESSAGE} ({detail})"}).encode("utf-8")
+                    headers = [(k, v) for k, v in held["headers"] if k.lower() != b"content-length"]
+                    headers += [(b"content-length", str(len(body)).encode()),
+                                (b"retry-after", str(RETRY_AFTER_S).encode())]
+                    held.update(headers=headers)
+                    message = {"type": "http.response.body", "body": body}
+                await send(held)
+                held.clear()
+            await send(message)
+
+        await self.app(scope, receive, send_clearer)
