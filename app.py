@@ -2,11 +2,11 @@
 
 Gradio only: layout and wiring. Everything the page says comes from the library (`Engine.ask`,
 `Engine.search`, `conversation.resolve_follow_up`, `browse.filter_entries`, `feedback.FeedbackStore`) and
-is turned into Markdown and chat messages by `render`; `serving` adds ZeroGPU and the queue's refusal
-message. This file places it all on the page and connects the events.
+is turned into Markdown and chat messages by `render`; `serving` adds ZeroGPU, the queue's sizing and its
+refusal message. This file places it all on the page and connects the events.
 
-    python app.py                      # http://127.0.0.1:7860 (GRADIO_SERVER_NAME / GRADIO_SERVER_PORT override)
-    python app.py --glossary PATH      # another glossary (or GLOSSARY_RAG_GLOSSARY_PATH=PATH)
+    python app.py                  # http://127.0.0.1:7860 (GRADIO_SERVER_NAME / GRADIO_SERVER_PORT override)
+    python app.py --glossary PATH  # another glossary (or GLOSSARY_RAG_GLOSSARY_PATH=PATH)
 """
 
 from __future__ import annotations
@@ -32,25 +32,13 @@ from glossary_rag.embed import ModelLoadError
 from glossary_rag.engine import Engine
 from glossary_rag.feedback import Feedback, FeedbackError, FeedbackStore, feedback_path_from_env
 from glossary_rag.glossary import Glossary, GlossaryError
-from glossary_rag.index import IndexError_
+from glossary_rag.manifest import IndexError_
 from glossary_rag.render import format_entry, format_hits, format_messages
-from glossary_rag.serving import BusyMessage, load_space_encoder
+from glossary_rag.serving import (CONCURRENCY_LIMIT, MAX_UPLOAD_BYTES, QUEUE_MAX_SIZE, STATE_SESSIONS, BusyMessage,
+                                  load_space_encoder)
 from glossary_rag.settings import Settings
 
 log = logging.getLogger("glossary_rag.app")
-
-# Measured with `python scripts/burst.py` (README "Serving"): on 2 cores the server drains 28-47 searches/s
-# whatever the concurrency, so a waiting call's delay is about its place in line / 30 s. 400 waiting is
-# ~13 s of work: a burst of 200 is all answered (p95 4-7 s), and a call past 400 is told to come back
-# rather than wait longer than a person or an agent would. (Gradio's 64 refused 128 of such a burst.)
-QUEUE_MAX_SIZE = 400
-# Calls run at once. Each encode uses one torch thread, so 2 keep both cores busy; more only add switching.
-CONCURRENCY_LIMIT = 2
-# Sessions whose state Gradio keeps in memory. Every API call opens one (~70 KB), so Gradio's default of
-# 10,000 let memory grow by ~0.7 GB under sustained API traffic; beyond this the least recently used go.
-STATE_SESSIONS = 500
-# Gradio accepts uploads at /gradio_api/upload for any app, unlimited by default; this app takes no files.
-MAX_UPLOAD_BYTES = 0
 
 EXAMPLES = [
     "What is dropout?",                                               # a question
@@ -62,8 +50,6 @@ EXAMPLES = [
 FOLLOW_UP_HINT = ("Follow up on the last answer with “tell me more”, “what's the opposite?” or "
                   "“compare it with dropout”.")
 
-
-# --- The chat's Gradio update ---------------------------------------------------------------------------------
 
 def show_chat(conversation: Conversation, glossary: Glossary) -> dict:
     """The Chatbot update: the messages, and each answer's thumbs as the person left them (the browser
@@ -130,9 +116,10 @@ class Handlers:
         message = (message or "").strip()
         if not message:
             return show_chat(conversation, self.glossary), conversation, gr.skip(), ""
-        follow_up = resolve_follow_up(message, conversation.focus, self.glossary)
-        answer = follow_up.answer or self.engine.ask(follow_up.question)
-        rewritten = follow_up.question if follow_up.question != message else ""
+        follow_up = resolve_follow_up(message, conversation.focus, self.glossary,
+                                      self.engine.settings.max_query_chars)
+        answer = follow_up.answer or self.engine.ask(follow_up.query or message)
+        rewritten = follow_up.query.text if follow_up.query else ""
         if not conversation.id:
             conversation = dataclasses.replace(conversation, id=uuid.uuid4().hex)
         conversation = conversation.add(message, answer, rewritten)
@@ -161,7 +148,7 @@ class Handlers:
         rating = {True: "like", False: "dislike", "": "", None: ""}.get(liked.liked)
         if rating is None:
             return conversation  # a custom feedback option: this app offers none
-        turn = conversation.turns[turn_number]
+        turn = conversation.turns[turn_number]  # ratings are keyed by turn, never by message position
         self.feedback.record(Feedback(rating or "withdrawn", turn.message, turn.answer.text,
                                       tuple(dataclasses.asdict(c) for c in turn.answer.citations),
                                       turn.answer.kind, conversation.id, turn_number))

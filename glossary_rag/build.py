@@ -8,11 +8,12 @@ from pathlib import Path
 
 from glossary_rag.embed import load_encoder
 from glossary_rag.glossary import load_glossary
-from glossary_rag.index import IndexError_, build_index, load_index, read_manifest, staleness
-from glossary_rag.settings import Settings, index_dir_for
+from glossary_rag.index import build_index, index_dir_for, load_index
+from glossary_rag.manifest import IndexError_, read_manifest, staleness
+from glossary_rag.settings import Settings
 
 
-def build_command(settings: Settings, *, check: bool = False, enriched: bool = True) -> int:
+def build_command(settings: Settings, *, check: bool = False, enriched: bool = True, encoder=None) -> int:
     """Build (or with `check`, verify) the glossary's index folder (`index_dir_for`). Returns the exit code."""
     glossary = load_glossary(settings.glossary_path)
     index_dir = index_dir_for(settings, glossary)
@@ -20,11 +21,11 @@ def build_command(settings: Settings, *, check: bool = False, enriched: bool = T
     explicit = f" --index {index_dir}" if index_dir == Path(settings.index_dir) else ""
     rebuild = ("Rebuild with `python scripts/build_index.py` and commit index/." if house else
                f"Rebuild with `python scripts/build_index.py --glossary {settings.glossary_path}{explicit}`.")
-    encoder = load_encoder(settings.model)
+    encoder = encoder or load_encoder(settings.model, settings.adapter)
     if check:
         try:
             manifest = read_manifest(index_dir)
-            problems = staleness(manifest, glossary=glossary, model=settings.model,
+            problems = staleness(manifest, glossary=glossary, model=encoder.model_id,
                                  fingerprint=encoder.fingerprint(), dimension=encoder.dimension)
             if manifest.enriched != enriched:
                 problems.append(f"built with enrichment={manifest.enriched}, expected {enriched}")
@@ -43,8 +44,8 @@ def build_command(settings: Settings, *, check: bool = False, enriched: bool = T
     # What the import found (skipped sections, a paragraph with no heading, ...) is worth a look first.
     print(glossary.render_report(), file=sys.stderr)
     started = time.perf_counter()
-    manifest = build_index(glossary, encoder, index_dir, enriched=enriched,
-                           ann_threshold=settings.ann_threshold, show_progress=len(glossary.entries) > 1000)
+    manifest = build_index(glossary, encoder, index_dir, enriched=enriched, settings=settings,
+                           show_progress=len(glossary.entries) > 1000)
     print(f"Built {index_dir}: {manifest.entries} entries, {manifest.vectors} vectors "
           f"({manifest.index_type}, dimension {manifest.dimension}) in {time.perf_counter() - started:.1f}s.")
     return 0

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from glossary_rag.embed import ModelLoadError
 from glossary_rag.glossary import GlossaryError, load_glossary
-from glossary_rag.index import IndexError_
+from glossary_rag.manifest import IndexError_
 from glossary_rag.settings import Settings
 
 
@@ -56,18 +56,19 @@ def settings_from(args: argparse.Namespace) -> Settings:
     return dataclasses.replace(settings, **{k: v for k, v in overrides.items() if v is not None})
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, encoder=None) -> int:
+    """Run one command; `encoder` (an already loaded model) spares tests and callers a reload."""
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
     settings = settings_from(args)
     try:
-        return run(args, settings)
+        return run(args, settings, encoder)
     except (GlossaryError, IndexError_, ModelLoadError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
 
 
-def run(args: argparse.Namespace, settings: Settings) -> int:
+def run(args: argparse.Namespace, settings: Settings, encoder=None) -> int:
     if args.command == "check":
         glossary = load_glossary(settings.glossary_path)
         if glossary.warnings:
@@ -79,7 +80,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "build":
         from glossary_rag.build import build_command
 
-        return build_command(settings, check=args.check, enriched=not args.no_enrichment)
+        return build_command(settings, check=args.check, enriched=not args.no_enrichment, encoder=encoder)
     if args.command == "evaluate":
         from glossary_rag.evaluation import evaluate_command
 
@@ -87,7 +88,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
                                 baselines=args.baselines)
     from glossary_rag.engine import Engine
 
-    engine = Engine.load(settings)
+    engine = Engine.load(settings, encoder=encoder)
     if args.command == "ask":
         answer = engine.ask(args.question)
         print(json.dumps(answer.to_json(), ensure_ascii=False, indent=2) if args.json else format_answer(answer))

@@ -1,15 +1,16 @@
 """Chat follow-ups: "tell me more", "what's the opposite?", "compare it with dropout".
 
 A follow-up is about the entry the conversation last cited (its *focus*). `resolve_follow_up` is pure: given
-the message, the focus and the glossary it either rewrites the message into a question the engine can
-answer on its own ("compare it with dropout" -> "Overfitting vs dropout"), or answers it directly from the
-entry ("tell me more" shows the whole entry). Anything that is not a follow-up passes through unchanged.
+the message, the focus and the glossary it either turns the message into a parsed query the engine can
+answer on its own ("compare it with dropout" -> the comparison of Overfitting with "dropout", built from its
+two sides, never re-read as text), or answers it directly from the entry ("tell me more" shows the whole
+entry). Anything that is not a follow-up passes through unchanged (no query: ask the message itself).
 
 >>> from glossary_rag.glossary import load_glossary
 >>> from glossary_rag.settings import PROJECT_ROOT
 >>> g = load_glossary(PROJECT_ROOT / "glossary")
->>> resolve_follow_up("compare it with dropout", 14, g)
-FollowUp(question='Overfitting vs dropout', answer=None, kind='compare')
+>>> resolve_follow_up("compare it with dropout", 14, g).query.parts
+('Overfitting', 'dropout')
 >>> resolve_follow_up("what's the opposite?", 14, g).answer.citations[1].term
 'Underfitting'
 >>> resolve_follow_up("what is dropout?", 14, g).kind
@@ -22,10 +23,15 @@ import dataclasses
 import re
 import unicodedata
 from dataclasses import dataclass
+from typing import Literal
 
 from glossary_rag.answer import Answer
 from glossary_rag.followups import compose_entry_details, compose_no_subject, compose_opposite
+from glossary_rag.feedback import Rating
 from glossary_rag.glossary import Entry, Glossary
+from glossary_rag.query import Query, comparison_query
+
+FollowUpKind = Literal["new", "more", "opposite", "compare"]
 
 _IT = r"(?:it|this|that|this one|that one|this term|that term|this concept|that concept)"
 _POLITE = re.compile(r"^(?:(?:ok(?:ay)?|and|so|now|then|great|thanks|please|hmm|cool|nice)[,!.]?\s+)+", re.I)
@@ -57,15 +63,17 @@ _COMPARE = [
 
 @dataclass(frozen=True)
 class FollowUp:
-    """What to do with one chat message: ask the engine `question`, or show `answer` as it is."""
+    """What to do with one chat message: show `answer` as it is, or ask the engine `query` (a follow-up
+    rewritten against the focus), or, with neither, ask the message as typed."""
 
-    question: str
     answer: Answer | None = None
-    kind: str = "new"  # new | more | opposite | compare
+    query: Query | None = None
+    kind: FollowUpKind = "new"
 
 
-def resolve_follow_up(message: str, focus: int | None, glossary: Glossary) -> FollowUp:
-    """Rewrite or answer `message` against `focus`, the id of the entry the conversation last cited."""
+def resolve_follow_up(message: str, focus: int | None, glossary: Glossary, max_chars: int = 1000) -> FollowUp:
+    """Rewrite or answer `message` against `focus`, the id of the entry the conversation last cited
+    (`max_chars`: Settings.max_query_chars, for a rewritten query)."""
     text = _normalize(message)
     subject = glossary.by_id.get(focus) if focus is not None else None
 
@@ -73,30 +81,30 @@ def resolve_follow_up(message: str, focus: int | None, glossary: Glossary) -> Fo
     if more:
         named = _entry_named(more.group("subject"), glossary)
         if more.group("subject") and not named and not re.fullmatch(_IT, more.group("subject"), re.IGNORECASE):
-            return FollowUp(message)  # "tell me more about pizza": an ordinary question
+            return FollowUp()  # "tell me more about pizza": an ordinary question
         target = named or subject
         answer = compose_entry_details(target, glossary) if target else compose_no_subject()
-        return FollowUp(message, answer, "more")
+        return FollowUp(answer, kind="more")
 
     if _OPPOSITE.search(text):
         named_subject = _OPPOSITE_SUBJECT.search(text)
         words = set(re.findall(r"[\w']+", text.lower()))
         if words <= _OPPOSITE_FILLER:
-            return FollowUp(message, compose_opposite(subject, glossary) if subject else compose_no_subject(),
-                            "opposite")
+            return FollowUp(compose_opposite(subject, glossary) if subject else compose_no_subject(),
+                            kind="opposite")
         named = _entry_named(named_subject.group("subject"), glossary) if named_subject else None
         if named:
-            return FollowUp(message, compose_opposite(named, glossary), "opposite")
-        return FollowUp(message)
+            return FollowUp(compose_opposite(named, glossary), kind="opposite")
+        return FollowUp()
 
     for pattern in _COMPARE:
         match = pattern.match(text)
         if match:
             other = match.group("other").strip()
             if subject is None:
-                return FollowUp(message, compose_no_subject(), "compare")
-            return FollowUp(f"{subject.term} vs {other}", None, "compare")
-    return FollowUp(message)
+                return FollowUp(compose_no_subject(), kind="compare")
+            return FollowUp(query=comparison_query(subject.term, other, max_chars), kind="compare")
+    return FollowUp()
 
 
 @dataclass(frozen=True)
@@ -106,7 +114,7 @@ class Turn:
     message: str
     answer: Answer
     rewritten: str = ""
-    rating: str = ""  # like | dislike | "" (none yet, or taken back)
+    rating: Rating | Literal[""] = ""  # "" none yet, or taken back ("withdrawn" is a feedback event, not a state)
 
 
 @dataclass(frozen=True)
@@ -124,7 +132,7 @@ class Conversation:
         return dataclasses.replace(self, turns=(*self.turns, Turn(message, answer, rewritten)),
                                    focus=next_focus(answer, self.focus))
 
-    def rate(self, turn_number: int, rating: str) -> "Conversation":
+    def rate(self, turn_number: int, rating: Rating | Literal[""]) -> "Conversation":
         """The conversation with turn `turn_number` rated `rating` ("" takes a rating back)."""
         if not 0 <= turn_number < len(self.turns):
             raise IndexError(f"turn {turn_number} does not exist; the conversation has {len(self.turns)} turns")

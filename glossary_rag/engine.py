@@ -13,12 +13,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from glossary_rag.answer import Answer, compose_answer
+from glossary_rag.decision import DecisionModel
 from glossary_rag.embed import Encoder, load_encoder
-from glossary_rag.glossary import Glossary
-from glossary_rag.importers import import_glossary
-from glossary_rag.index import IndexError_, LoadedIndex, build_index, load_index
+from glossary_rag.glossary import Glossary, load_glossary
+from glossary_rag.index import LoadedIndex, build_index, index_dir_for, load_index
+from glossary_rag.manifest import IndexError_
+from glossary_rag.query import Query
 from glossary_rag.search import Retriever, SearchResult
-from glossary_rag.settings import Settings, index_dir_for
+from glossary_rag.settings import Settings
 
 log = logging.getLogger("glossary_rag")
 
@@ -33,16 +35,16 @@ class Engine:
 
     @classmethod
     def load(cls, settings: Settings | None = None, *, rebuild: bool = False,
-             encoder: Encoder | None = None) -> "Engine":
+             encoder: Encoder | None = None, decision_model: DecisionModel | None = None) -> "Engine":
         """Load glossary, model and index. With `rebuild`, a missing/stale/corrupt index is rebuilt once."""
         settings = settings or Settings.from_env()
-        glossary, report = import_glossary(settings.glossary_path)
+        glossary = load_glossary(settings.glossary_path)
         # Each glossary has its own index folder (index/ for ours); settings.index_dir then names it.
         settings = dataclasses.replace(settings, index_dir=index_dir_for(settings, glossary))
-        encoder = encoder or load_encoder(settings.model)
+        encoder = encoder or load_encoder(settings.model, settings.adapter)
         fingerprint = encoder.fingerprint()
         try:
-            index = load_index(settings.index_dir, glossary=glossary, model=settings.model,
+            index = load_index(settings.index_dir, glossary=glossary, model=encoder.model_id,
                                fingerprint=fingerprint, dimension=encoder.dimension)
         except IndexError_ as err:
             if not rebuild:
@@ -52,17 +54,17 @@ class Engine:
                                     f"{settings.glossary_path} --index {settings.index_dir}`.") from err
                 raise
             log.warning("Index unusable (%s); rebuilding %s once.", err, settings.index_dir)
-            if report.warnings:  # first use of an imported glossary: show what the import tolerated
-                log.warning("%s", report.render())
-            build_index(glossary, encoder, settings.index_dir, ann_threshold=settings.ann_threshold)
-            index = load_index(settings.index_dir, glossary=glossary, model=settings.model,
+            if glossary.warnings:  # first use of an imported glossary: show what the import tolerated
+                log.warning("%s", glossary.render_report())
+            build_index(glossary, encoder, settings.index_dir, settings=settings)
+            index = load_index(settings.index_dir, glossary=glossary, model=encoder.model_id,
                                fingerprint=fingerprint, dimension=encoder.dimension)
-        return cls(settings, glossary, encoder, index, Retriever(glossary, index, encoder, settings))
+        return cls(settings, glossary, encoder, index, Retriever(glossary, index, encoder, settings, decision_model))
 
     def search(self, text: str, k: int | None = None) -> SearchResult:
         """Ranked entries for `text`, with the abstention decision."""
         return self.retriever.search(text, k)
 
-    def ask(self, text: str) -> Answer:
-        """A composed, cited answer for `text`."""
-        return compose_answer(self.retriever.search(text), self.glossary, self.settings.ambiguity_margin)
+    def ask(self, text: str | Query) -> Answer:
+        """A composed, cited answer for `text` (or for a query already parsed, e.g. a follow-up's)."""
+        return compose_answer(self.retriever.search(text), self.glossary, self.settings)

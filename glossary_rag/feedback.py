@@ -19,15 +19,18 @@ import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Literal, get_args
 from datetime import datetime, timezone
 from pathlib import Path
 
+from glossary_rag.answer import AnswerKind
 from glossary_rag.settings import PROJECT_ROOT
 
 DEFAULT_FEEDBACK_PATH = PROJECT_ROOT / "feedback" / "feedback.sqlite3"
 FEEDBACK_PATH_ENV = "GLOSSARY_RAG_FEEDBACK_PATH"
 # "withdrawn": the person clicked their like (or dislike) again to take it back.
-RATINGS = ("like", "dislike", "withdrawn")
+Rating = Literal["like", "dislike", "withdrawn"]
+RATINGS: tuple[Rating, ...] = get_args(Rating)
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS feedback (
@@ -60,11 +63,11 @@ class Feedback:
     (`conversation`, `turn`) pair is that answer's current rating.
     """
 
-    rating: str  # like | dislike | withdrawn
+    rating: Rating
     question: str
     answer: str
     citations: tuple[dict, ...] = ()
-    kind: str = ""
+    kind: AnswerKind | Literal[""] = ""
     conversation: str = ""
     turn: int = 0
 

@@ -12,112 +12,20 @@ the line, and says what to do, because people edit these files by hand.
 
 from __future__ import annotations
 
-import hashlib
-import json
-import re
-from dataclasses import dataclass
-from functools import cached_property
 from pathlib import Path
-from typing import Annotated
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+from pydantic import ValidationError
 
-from glossary_rag.importers import Draft, Finding, Format, FormatError, detect_format, read_file
+from glossary_rag.consistency import check_consistency
+from glossary_rag.entries import Contrast, Entry, Glossary, GlossaryError
+from glossary_rag.importers import Draft, Format, FormatError, detect_format, read_file
 from glossary_rag.settings import PROJECT_ROOT
+
+__all__ = ["CONTRASTS_FILE", "Contrast", "Entry", "Glossary", "GlossaryError", "check_consistency", "load_glossary"]
 
 # Beside entries/: how commonly confused pairs differ (see glossary/README.md).
 CONTRASTS_FILE = "contrasts.yaml"
-
-NonEmpty = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
-
-
-class GlossaryError(ValueError):
-    """A glossary file is missing, unreadable or invalid; the message says where and how to fix it."""
-
-
-class Entry(BaseModel):
-    """One glossary entry. Retrieval texts (`descriptions`, `questions`) may be empty for imported
-    glossaries; the enriched house glossary requires them (see `require_enrichment`)."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    id: int = Field(ge=1)
-    term: NonEmpty
-    aliases: tuple[NonEmpty, ...] = ()
-    topic: NonEmpty = "general"
-    definition: NonEmpty
-    related: tuple[int, ...] = ()
-    opposite: tuple[int, ...] = ()
-    # Near-duplicate entries (the source article repeats some terms); answers merge them.
-    same_as: tuple[int, ...] = ()
-    # Kinds of the concept (sigmoid, tanh for Activation Function): a query naming one lands here, and the
-    # answer says it is a kind of this entry. Unlike aliases they are not other names for the entry.
-    examples: tuple[NonEmpty, ...] = ()
-    descriptions: tuple[NonEmpty, ...] = ()
-    questions: tuple[NonEmpty, ...] = ()
-    source: str = Field(default="", exclude=True)
-
-    @property
-    def names(self) -> tuple[str, ...]:
-        """The term followed by its aliases: everything a person might type to name this entry."""
-        return (self.term, *self.aliases)
-
-
-class Contrast(BaseModel):
-    """How two commonly confused entries differ, in one or two sentences; each pair is stored once."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    between: tuple[int, int]
-    note: NonEmpty
-    source: str = Field(default="", exclude=True)
-
-
-@dataclass(frozen=True)
-class Glossary:
-    """A validated glossary, entries sorted by id, with the contrast notes between confused pairs."""
-
-    entries: tuple[Entry, ...]
-    name: str = "glossary"
-    contrasts: tuple[Contrast, ...] = ()
-    # Where it came from and what the import tolerated (skipped sections, empty entries, duplicates), by
-    # line: not part of the content hash, so the same entries from another layout share an index.
-    format: Format = "yaml"
-    warnings: tuple[Finding, ...] = ()
-    path: Path | None = None
-
-    def contrast(self, a: int, b: int) -> Contrast | None:
-        """The note on how entries `a` and `b` differ, in either order; None when there is none."""
-        return self._contrast_by_pair.get(frozenset((a, b)))
-
-    @cached_property
-    def _contrast_by_pair(self) -> dict[frozenset[int], Contrast]:
-        return {frozenset(c.between): c for c in self.contrasts}
-
-    @cached_property
-    def by_id(self) -> dict[int, Entry]:
-        return {entry.id: entry for entry in self.entries}
-
-    @cached_property
-    def content_hash(self) -> str:
-        """sha256 of the entries' canonical JSON: formatting-only edits keep the index fresh."""
-        canonical = json.dumps([e.model_dump() for e in self.entries], sort_keys=True, ensure_ascii=False)
-        return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
-
-    def render_report(self) -> str:
-        """What was loaded and each warning by line, as a person reads it on the terminal.
-
-        >>> g = Glossary((Entry(id=1, term="Epoch", definition="One pass."),), format="markdown",
-        ...              warnings=(Finding(4, "skipped section 'Intro': not an entry"),), path=Path("g.md"))
-        >>> print(g.render_report())
-        g.md: markdown glossary, 1 entries, 1 warning
-          line 4: skipped section 'Intro': not an entry
-        """
-        count = len(self.warnings)
-        head = (f"{self.path or self.name}: {self.format} glossary, {len(self.entries)} entries, {count} "
-                f"warning{'s' * (count != 1)}")
-        return "\n".join([head, *(f"  line {w.line}: {w.message}" for w in self.warnings)])
 
 
 def load_glossary(path: Path, require_enrichment: bool = False) -> Glossary:
@@ -250,100 +158,3 @@ def _line_of_field(node: yaml.Node | None, field: str) -> int | None:
             if key.value == field:
                 return key.start_mark.line + 1
     return None
-
-
-def check_consistency(glossary: Glossary, require_enrichment: bool = False) -> None:
-    """Cross-entry rules: unique ids, links that resolve, retrieval texts that don't name their entry."""
-    seen: dict[int, Entry] = {}
-    for entry in glossary.entries:
-        if entry.id in seen:
-            raise GlossaryError(f"{entry.source}: entry {entry.id}, field 'id': duplicate id, also used in "
-                                f"{seen[entry.id].source}. Give each entry its own id.")
-        seen[entry.id] = entry
-    for entry in glossary.entries:
-        for field in ("related", "opposite", "same_as"):
-            for target in getattr(entry, field):
-                if target not in seen:
-                    raise GlossaryError(f"{entry.source}: entry {entry.id} ({entry.term}), field '{field}': id "
-                                        f"{target} does not exist. Remove it or add that entry.")
-                if target == entry.id:
-                    raise GlossaryError(f"{entry.source}: entry {entry.id}, field '{field}': links to itself.")
-        for target in entry.same_as:
-            if entry.id not in seen[target].same_as:
-                raise GlossaryError(f"{entry.source}: entry {entry.id}, field 'same_as': lists {target}, but "
-                                    f"{seen[target].source} does not list {entry.id} back. Link both ways.")
-        if require_enrichment and (len(entry.descriptions) < 4 or len(entry.questions) < 3):
-            raise GlossaryError(f"{entry.source}: entry {entry.id} ({entry.term}): needs at least 4 descriptions "
-                                f"and 3 questions (has {len(entry.descriptions)} and {len(entry.questions)}).")
-        _check_retrieval_texts(entry)
-    _check_examples(glossary)
-    _check_contrasts(glossary, seen)
-
-
-def _check_examples(glossary: Glossary) -> None:
-    # A query naming an example lands on its entry, so an example must not also be a name of an entry (then
-    # "what is X?" would have two answers). It may be a kind of two entries (a VAE is an autoencoder and a
-    # generative model): the answer then says both. Spellings are compared the way the name matcher reads
-    # them ("Max-Pooling" = "max pooling" = "maxpooling").
-    owner = {_spelling(name): entry for entry in glossary.entries for name in entry.names}
-    for entry in glossary.entries:
-        for example in entry.examples:
-            other = owner.get(_spelling(example))
-            if other is not None:
-                raise GlossaryError(f"{_where(entry, 'examples', example)}: entry {entry.id} ({entry.term}), "
-                                    f"field 'examples': {example!r} is a name of entry {other.id} ({other.term}). "
-                                    "An example is a kind of the concept, not a name: drop it, or make it an "
-                                    "alias if it names this entry.")
-
-
-def _check_contrasts(glossary: Glossary, seen: dict[int, Entry]) -> None:
-    pairs: dict[frozenset[int], str] = {}
-    for contrast in glossary.contrasts:
-        a, b = contrast.between
-        for target in (a, b):
-            if target not in seen:
-                raise GlossaryError(f"{contrast.source}: contrast {a}/{b}: id {target} does not exist. Use the "
-                                    "id of an entry in entries/ (the number at the start of its file name).")
-        if a == b:
-            raise GlossaryError(f"{contrast.source}: contrast {a}/{b}: an entry cannot contrast with itself. "
-                                "Name two different entries.")
-        pair = frozenset((a, b))
-        if pair in pairs:
-            raise GlossaryError(f"{contrast.source}: contrast {a}/{b} is already given at {pairs[pair]}. "
-                                "Store each pair once (in either order) and merge the two notes.")
-        pairs[pair] = contrast.source
-
-
-def _spelling(name: str) -> str:
-    """A name with case, spaces and punctuation folded away: "Max-Pooling" -> "maxpooling"."""
-    return re.sub(r"[\W_]+", "", name.casefold())
-
-
-def _where(entry: Entry, field: str, value: str) -> str:
-    """`file, line N` of `value` inside `field` of `entry`, read back from its YAML file (errors only)."""
-    try:
-        root = yaml.compose(Path(entry.source).read_text(encoding="utf-8"))
-    except (OSError, ValueError, yaml.YAMLError):
-        return entry.source
-    for node in root.value if isinstance(root, yaml.SequenceNode) else [root]:
-        fields = {key.value: item for key, item in node.value} if isinstance(node, yaml.MappingNode) else {}
-        if getattr(fields.get("id"), "value", None) != str(entry.id):
-            continue
-        items = fields.get(field)
-        for item in items.value if isinstance(items, yaml.SequenceNode) else []:
-            if isinstance(item, yaml.ScalarNode) and item.value.strip() == value:
-                return f"{entry.source}, line {item.start_mark.line + 1}"
-        if items is not None:
-            return f"{entry.source}, line {items.start_mark.line + 1}"
-    return entry.source
-
-
-def _check_retrieval_texts(entry: Entry) -> None:
-    # Descriptions and questions are for people who don't know the name; naming it there would also
-    # make reverse-lookup look better than it is.
-    for field in ("descriptions", "questions"):
-        for text in getattr(entry, field):
-            for name in entry.names:
-                if re.search(rf"(?<!\w){re.escape(name)}(?!\w)", text, flags=re.IGNORECASE):
-                    raise GlossaryError(f"{entry.source}: entry {entry.id} ({entry.term}), field '{field}': "
-                                        f"{text!r} names the entry ({name!r}). Describe it without its name.")

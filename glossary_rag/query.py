@@ -1,7 +1,7 @@
-"""Clean up what a person typed and read its intent: define, reverse lookup, comparison or question.
+"""Read the intent of a query: define, reverse lookup, comparison or question, and the words that matter.
 
-Cleaning never fails: control characters, invalid surrogates and oversized input are dealt with here, so
-everything downstream sees short, printable text.
+The text is cleaned first (glossary_rag/cleaning.py); the grammar here strips openers ("what's the term
+for", "explain"), splits comparisons ("X vs Y", "difference between X and Y") and returns a `Query`.
 
 >>> q = parse_query("What's the term for when a model memorizes its training data?")
 >>> q.intent, q.core
@@ -17,8 +17,14 @@ everything downstream sees short, printable text.
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
+from typing import Literal
+
+from glossary_rag.cleaning import ABBREVIATIONS, clean_text, expand_abbreviations
+
+__all__ = ["ABBREVIATIONS", "Intent", "Query", "comparison_query", "parse_query", "split_comparison", "strip_opener"]
+
+Intent = Literal["define", "reverse", "compare", "question", "empty"]
 
 
 @dataclass(frozen=True)
@@ -28,12 +34,10 @@ class Query:
     raw_length: int
     text: str
     core: str
-    intent: str  # define | reverse | compare | question | empty
+    intent: Intent
     parts: tuple[str, ...] = ()
     truncated: bool = False
 
-
-_WS = re.compile(r"\s+")
 _REVERSE = re.compile(
     r"^(?:(?:so\s+)?(?:what'?s|whats|what\s+is|wat\s+is|wats|what\s+was)\s+(?:the|a|an)\s+"
     r"(?:technical\s+|proper\s+|correct\s+|official\s+|fancy\s+|ml\s+|deep\s+learning\s+)?"
@@ -59,31 +63,6 @@ _MEAN_SUFFIX = re.compile(r"(?:\s+(?:mean|means|meaning|stand\s+for|stands\s+for
                           r"computer\s+vision|pytorch|tensorflow|keras)|in\s+simple\s+terms|exactly|"
                           r"please|pls|explained|explanation|definition|defined|concept|simply|eli5|\?+))+$",
                           re.IGNORECASE)
-# Shorthand practitioners type, expanded before matching: general ML vocabulary, not glossary entries.
-ABBREVIATIONS = {
-    "attn": "attention", "mech": "mechanism", "conv": "convolution", "convs": "convolutions",
-    "enc": "encoding", "adv": "adversarial", "grad": "gradient", "grads": "gradients",
-    "bs": "batch size", "lr": "learning rate", "nn": "neural network", "nns": "neural networks",
-    "xent": "cross entropy", "reg": "regularization", "aug": "augmentation",
-    "emb": "embedding", "embs": "embeddings", "seq": "sequence", "params": "parameters",
-    "param": "parameter", "hparams": "hyperparameters", "hyperparams": "hyperparameters",
-    "optim": "optimizer", "ssl": "self-supervised learning", "rl": "reinforcement learning",
-    "dl": "deep learning", "ood": "out-of-distribution", "kd": "knowledge distillation",
-    "nst": "neural style transfer", "quant": "quantization", "arch": "architecture", "clf": "classifier", "dims": "dimensions", "dim": "dimension",
-    "pos enc": "positional encoding", "pos emb": "positional embedding", "w/o": "without", "w/": "with",
-    "tpr": "true positive rate", "fpr": "false positive rate",
-}
-_ABBREVIATION = re.compile(r"(?<![\w/-])(" + "|".join(re.escape(k) for k in sorted(ABBREVIATIONS, key=len, reverse=True))
-                           + r")(?![\w/-])", re.IGNORECASE)
-
-
-def expand_abbreviations(text: str) -> str:
-    """Spell out common ML shorthand so dense, BM25 and name matching all understand it.
-
-    >>> expand_abbreviations("multihead attn w/ pos enc")
-    'multihead attention with positional encoding'
-    """
-    return _ABBREVIATION.sub(lambda m: ABBREVIATIONS[m.group(1).lower()], text)
 _COMPARE = (
     re.compile(r"^(?:what(?:'s|\s+is|\s+are)?\s+(?:the\s+)?)?(?:main\s+|key\s+)?differences?\s+between\s+(.+?)\s+and\s+(.+)$", re.I),
     re.compile(r"^(?:how\s+(?:does|do|is|are)\s+)(.+?)\s+(?:differ|different)\s+(?:from|to|than)\s+(.+)$", re.I),
@@ -92,45 +71,13 @@ _COMPARE = (
 )
 # Reverse lookups phrased without a leading opener: "... is called what?", "... is there a name for that?"
 _REVERSE_ANYWHERE = re.compile(r"\b(?:(?:is|are)\s+called|called\s+what|what(?:'s|\s+is)\s+(?:it|that|this)\s+called|"
-                               r"(?:a|the)\s+(?:name|term|word)\s+for\s+(?:that|this|it)|whats\s+that\s+(?:part\s+)?called|"
+                               r"(?:a|the)\s+(?:name|term|word)\s+for\s+(?:that|this|it)|whats\s+that\s+called|"
                                r"what\s+do\s+you\s+call\s+(?:it|that|this))\b", re.IGNORECASE)
 _OR_NEEDS_CUE = re.compile(r"\b(which|better|prefer|choose|difference|should\s+i)\b", re.I)
 _TRAILING = re.compile(r"[\s?!.,;:]+$")
-# Colour codes and titles pasted from a terminal (CSI and OSC sequences): dropped whole, not just their ESC.
-_ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)")
-# Raw characters looked at per allowed character: a multi-megabyte paste costs no more than a long question.
-_RAW_PER_CHAR = 20
 
 
-def clean_text(text: str, max_chars: int) -> tuple[str, bool]:
-    """Normalise unicode, drop control/format characters and lone surrogates, fold whitespace, cap length.
-
-    >>> clean_text("a\\x00b\\u200b  c\\n", 100)
-    ('ab c', False)
-    >>> clean_text("x" * 10, 4)
-    ('xxxx', True)
-    >>> clean_text("\\x1b[1;31mdropout\\x1b[0m", 100)
-    ('dropout', False)
-    >>> clean_text("drop\\ud800out", 100)
-    ('dropout', False)
-    """
-    cut = len(text) > max_chars * _RAW_PER_CHAR
-    text = text[:max_chars * _RAW_PER_CHAR]
-    # Lone surrogates (a str from bytes decoded with errors) become U+FFFD, dropped below; "replace" on the
-    # encode side would turn them into "?" instead.
-    text = text.encode("utf-8", errors="surrogatepass").decode("utf-8", errors="replace")
-    text = _ANSI.sub("", text)
-    text = unicodedata.normalize("NFKC", text)
-    text = "".join(ch if ch.isspace() else "" if unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co")
-                   or ch == "\ufffd" else ch for ch in text)
-    text = _WS.sub(" ", text).strip()
-    truncated = cut or len(text) > max_chars
-    if len(text) > max_chars:
-        text = text[:max_chars].rsplit(" ", 1)[0] if " " in text[:max_chars] else text[:max_chars]
-    return text, truncated
-
-
-def strip_opener(text: str) -> tuple[str, str]:
+def strip_opener(text: str) -> tuple[Intent, str]:
     """Remove a reverse-lookup or definition opener; returns (intent, core).
 
     >>> strip_opener("Can you explain batch normalization?")
@@ -196,3 +143,17 @@ def parse_query(text: str, max_chars: int = 1000) -> Query:
         return Query(raw_length, cleaned, _TRAILING.sub("", cleaned), "compare", parts, truncated)
     intent, core = strip_opener(cleaned)
     return Query(raw_length, cleaned, expand_abbreviations(core), intent, (), truncated)
+
+
+def comparison_query(left: str, right: str, max_chars: int = 1000) -> Query:
+    """The comparison of `left` with `right`, built from its two sides rather than parsed from text: a
+    follow-up ("compare it with dropout") knows its sides, and "X vs Y" re-read as text could split
+    elsewhere when a side itself holds "or" or "vs".
+
+    >>> comparison_query("Training vs Test Error", "dropout").parts
+    ('Training vs Test Error', 'dropout')
+    """
+    left, _ = clean_text(left, max_chars)
+    right, _ = clean_text(right, max_chars)
+    text, truncated = clean_text(f"{left} vs {right}", max_chars)
+    return Query(len(text), text, _TRAILING.sub("", text), "compare", (left, _side(right)), truncated)

@@ -1,4 +1,4 @@
-"""How the app is served beyond Gradio's own settings: ZeroGPU, and the queue's refusal said plainly.
+"""How the app is served beyond Gradio's own settings: ZeroGPU, the queue's size, and its refusal said plainly.
 
 - `load_space_encoder`: the embedding model, with index rebuilds sent through a `@spaces.GPU` function when
   the `spaces` package is present (a ZeroGPU Space refuses to start without one); unchanged elsewhere.
@@ -29,6 +29,19 @@ log = logging.getLogger("glossary_rag.serving")
 BUSY_MESSAGE = ("The glossary is busy: as many questions as it queues are already waiting. Try again in a few "
                 "seconds (Retry-After).")
 RETRY_AFTER_S = 5
+
+# Measured with `python scripts/burst.py` (README "Serving"): on 2 cores the server drains 28-47 searches/s
+# whatever the concurrency, so a waiting call's delay is about its place in line / 30 s. 400 waiting is
+# ~13 s of work: a burst of 200 is all answered (p95 4-7 s), and a call past 400 is told to come back
+# rather than wait longer than a person or an agent would. (Gradio's 64 refused 128 of such a burst.)
+QUEUE_MAX_SIZE = 400
+# Calls run at once. Each encode uses one torch thread, so 2 keep both cores busy; more only add switching.
+CONCURRENCY_LIMIT = 2
+# Sessions whose state Gradio keeps in memory. Every API call opens one (~70 KB), so Gradio's default of
+# 10,000 let memory grow by ~0.7 GB under sustained API traffic; beyond this the least recently used go.
+STATE_SESSIONS = 500
+# Gradio accepts uploads at /gradio_api/upload for any app, unlimited by default; this app takes no files.
+MAX_UPLOAD_BYTES = 0
 
 
 # --- ZeroGPU: a @spaces.GPU function for the one batch job, an index rebuild -----------------------------

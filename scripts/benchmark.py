@@ -5,7 +5,7 @@ Usage: python scripts/benchmark.py [--json] [--scale-entries N] [--load-clients 
        [--glossary PATH]
 
 The full run (100,000 synthetic entries) takes several minutes on 2 cores; `--scale-entries 2000
---load-clients 4 --load-questions 5` is a quick one. See README "Performance" and glossary_rag/benchmark.py.
+--load-clients 4 --load-questions 5` is a quick one. See README "Performance" and bench/benchmark.py.
 """
 
 import argparse
@@ -16,7 +16,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from glossary_rag.benchmark import Options, render_table, run_benchmark  # noqa: E402
+from bench.benchmark import Options, render_table, run_benchmark  # noqa: E402
 from glossary_rag.settings import Settings  # noqa: E402
 
 

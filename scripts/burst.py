@@ -5,7 +5,7 @@
     python scripts/burst.py --app /tmp/old_app.py # the same against another version of app.py
 
 Starts the app on a free loopback port (GLOSSARY_RAG_* variables pass through, e.g. GLOSSARY_RAG_INDEX_DIR),
-waits until it answers, measures, stops it. Code: glossary_rag/benchmark_http.py (`burst`, `time_mcp_calls`).
+waits until it answers, measures, stops it. Code: bench/load.py (`burst`, `time_mcp_calls`).
 """
 
 from __future__ import annotations
@@ -18,7 +18,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from glossary_rag.benchmark_http import burst, start_app, stop, time_mcp_calls  # noqa: E402
+from bench.load import burst, time_mcp_calls  # noqa: E402
+from bench.serving import start_app  # noqa: E402
 from glossary_rag.glossary import load_glossary  # noqa: E402
 from glossary_rag.settings import Settings  # noqa: E402
 
@@ -40,8 +41,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as work:
-        server, base_url = start_app(Path(work), app=args.app)
-        try:
+        with start_app(Path(work), app=args.app) as server:
+            base_url = server.base_url
             queries = distinct_queries(Settings.from_env())
             burst(base_url, ["warm-up question"], 20)  # the first calls pay one-off costs
             report = {"burst": burst(base_url, queries, args.calls), "distinct_queries": len(queries)}
@@ -49,8 +50,6 @@ def main(argv: list[str] | None = None) -> int:
                 report["mcp_search"] = time_mcp_calls(base_url, args.mcp_calls)
                 report["mcp_search_progress"] = time_mcp_calls(base_url, args.mcp_calls, progress=True)
                 report["mcp_ask"] = time_mcp_calls(base_url, args.mcp_calls, "ask", {"question": "what is an epoch?"})
-        finally:
-            stop(server)
     if args.json:
         print(json.dumps(report))
     else:

@@ -1,21 +1,25 @@
-"""Shared fixtures: the real model, loaded once per session, and a real index built from the real glossary
-into a temporary folder (tests never write into the working tree)."""
+"""Shared fixtures: the real model and engine, loaded once per session; the session's live Gradio server
+(one, on a free port, shared by test_app.py, test_browser*.py and test_serving.py) and a second one whose
+queue is always full; small glossaries written into tmp_path (tests never write into the working tree)."""
 
 from __future__ import annotations
 
 import dataclasses
 import textwrap
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
+from bench.serving import free_port
 from glossary_rag.embed import load_encoder
 from glossary_rag.settings import PROJECT_ROOT, Settings
 
 
+
 @pytest.fixture(scope="session")
 def encoder():
-    return load_encoder(Settings().model)
+    return load_encoder(Settings().model, Settings().adapter)
 
 
 @pytest.fixture(scope="session")
@@ -24,6 +28,42 @@ def engine(encoder):
     from glossary_rag.engine import Engine
 
     return Engine.load(Settings(), encoder=encoder)
+
+
+@dataclass(frozen=True)
+class LiveApp:
+    url: str  # e.g. http://127.0.0.1:53211/
+    demo: object
+    feedback_path: Path
+
+
+def serve_in_process(engine, folder: Path, **build_options) -> LiveApp:
+    """`app.build_app` launched in this process on a free port, its feedback file in `folder`; the caller
+    closes `demo`. `build_options` go to `build_app` (queue_max_size=0: every queued call is refused)."""
+    from app import build_app, launch
+    from glossary_rag.feedback import FeedbackStore
+
+    feedback = FeedbackStore(folder / "feedback.sqlite3")
+    demo = build_app(engine, feedback, **build_options)
+    _, local_url, _ = launch(demo, feedback, server_name="127.0.0.1", server_port=free_port(),
+                             prevent_thread_lock=True, quiet=True)
+    return LiveApp(local_url, demo, feedback.path)
+
+
+@pytest.fixture(scope="session")
+def live(engine, tmp_path_factory):
+    """The session's live app over the committed glossary, as `python app.py` serves it."""
+    served = serve_in_process(engine, tmp_path_factory.mktemp("live-feedback"))
+    yield served
+    served.demo.close()
+
+
+@pytest.fixture(scope="session")
+def busy(engine, tmp_path_factory):
+    """An app whose queue holds nothing, so it is always past its bound."""
+    served = serve_in_process(engine, tmp_path_factory.mktemp("busy-feedback"), queue_max_size=0)
+    yield served
+    served.demo.close()
 
 
 @pytest.fixture
@@ -65,4 +105,4 @@ def dedent(text: str) -> str:
     return textwrap.dedent(text).lstrip()
 
 
-__all__ = ["write_entry", "dedent", "PROJECT_ROOT"]
+__all__ = ["write_entry", "dedent", "serve_in_process", "LiveApp", "PROJECT_ROOT"]

@@ -15,6 +15,8 @@ import pytest
 
 from tests.conftest import PROJECT_ROOT, write_entry
 
+pytestmark = pytest.mark.slow  # a real `python app.py` / Chromium
+
 SCRIPT = PROJECT_ROOT / "scripts" / "benchmark.py"
 
 
@@ -79,7 +81,7 @@ def test_threshold_sweep_and_targets(result):
 
 
 def test_table_names_every_measurement(result):
-    from glossary_rag.benchmark import render_table
+    from bench.benchmark import render_table
 
     table = render_table(result)
     for label in ("bare encode of one query (floor)", "ask / floor", "/ask over HTTP", "load: 3 clients",

@@ -11,7 +11,8 @@ import pytest
 from playwright.sync_api import Page, expect, sync_playwright
 
 from glossary_rag.feedback import FeedbackStore
-from tests.live_app import start_live_app
+
+pytestmark = pytest.mark.slow  # a real `python app.py` / Chromium
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -20,17 +21,6 @@ REVERSE_LOOKUP = "What's the term for when a model memorizes its training data?"
 
 # The first answer on a fresh server waits for the queue to warm up; later ones take milliseconds.
 expect.set_options(timeout=30_000)
-
-
-@pytest.fixture(scope="session")
-def live(request, engine, tmp_path_factory):
-    return start_live_app(request, engine, tmp_path_factory)
-
-
-@pytest.fixture(scope="session")
-def busy(request, engine, tmp_path_factory):
-    """An app whose queue holds nothing, so it is always past its bound."""
-    return start_live_app(request, engine, tmp_path_factory, name="busy", queue_max_size=0)
 
 
 @pytest.fixture(scope="module")

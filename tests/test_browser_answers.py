@@ -13,17 +13,13 @@ import pytest
 from playwright.sync_api import Page, expect, sync_playwright
 
 from glossary_rag.passages import split_sentences
-from tests.live_app import start_live_app
 from tests.test_browser import CHROMIUM, CHROMIUM_ARGS
+
+pytestmark = pytest.mark.slow  # a real `python app.py` / Chromium
 
 PRECISION, RECALL, ACTIVATION_FUNCTION = 40, 41, 2
 
 expect.set_options(timeout=30_000)  # the first answer on a fresh server waits for the queue to warm up
-
-
-@pytest.fixture(scope="session")
-def live(request, engine, tmp_path_factory):
-    return start_live_app(request, engine, tmp_path_factory)
 
 
 @pytest.fixture(scope="module")

@@ -1,4 +1,5 @@
-"""The command line as a person runs it: real processes, real model, exit codes and the JSON contract."""
+"""The command line: exit codes, messages and the JSON contract, run in-process on the session's model
+(`cli.main`); the script wrapper and `python -m glossary_rag` are run as real processes once each (slow)."""
 
 from __future__ import annotations
 
@@ -11,12 +12,19 @@ import pytest
 from glossary_rag.settings import PROJECT_ROOT
 
 
-def run(*args: str, cwd=PROJECT_ROOT) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "glossary_rag", *args], cwd=cwd, capture_output=True,
-                          text=True, timeout=300)
+@pytest.fixture
+def run(capsys, encoder):
+    """`python -m glossary_rag ARGS` in this process: (exit code, stdout, stderr)."""
+    from glossary_rag.cli import main
+
+    def run_cli(*args: str) -> subprocess.CompletedProcess:
+        code = main(list(args), encoder=encoder)
+        out, err = capsys.readouterr()
+        return subprocess.CompletedProcess(args, code, out, err)
+    return run_cli
 
 
-def test_ask_json_contract():
+def test_ask_json_contract(run):
     done = run("ask", "--json", "what's the term for a model that memorizes its training data?")
     assert done.returncode == 0, done.stderr
     payload = json.loads(done.stdout)
@@ -27,7 +35,7 @@ def test_ask_json_contract():
     assert "[1]" in payload["answer"] and len(payload["hits"]) == 10
 
 
-def test_search_json_and_text():
+def test_search_json_and_text(run):
     done = run("search", "--json", "-k", "12", "batchnorm")
     payload = json.loads(done.stdout)
     assert len(payload["hits"]) == 12 and payload["hits"][0]["id"] == 18 and payload["abstained"] is False
@@ -35,7 +43,8 @@ def test_search_json_and_text():
     assert "does not seem to cover this" in text
 
 
-def test_check_and_build_check_pass_on_the_committed_files():
+@pytest.mark.slow
+def test_check_and_build_check_pass_on_the_committed_files(run):
     assert run("check").returncode == 0
     done = subprocess.run([sys.executable, "scripts/build_index.py", "--check"], cwd=PROJECT_ROOT,
                           capture_output=True, text=True, timeout=300)
@@ -47,7 +56,7 @@ def test_check_and_build_check_pass_on_the_committed_files():
     ("glossary", "field 'definition': Field required"),
     ("index", "no index here (manifest.json missing)"),
 ])
-def test_errors_exit_non_zero_with_a_message(tmp_path, setup, message):
+def test_errors_exit_non_zero_with_a_message(run, tmp_path, setup, message):
     glossary = tmp_path / "g"
     glossary.mkdir()
     body = "id: 1\nterm: X\n" if setup == "glossary" else "id: 1\nterm: X\ndefinition: x is y.\n"
@@ -57,16 +66,25 @@ def test_errors_exit_non_zero_with_a_message(tmp_path, setup, message):
     assert message in done.stderr and "Traceback" not in done.stderr
 
 
-def test_build_check_reports_stale(tmp_path):
+def test_build_check_reports_stale(run, tmp_path):
     glossary = tmp_path / "g"
     glossary.mkdir()
     (glossary / "001.yaml").write_text("id: 1\nterm: X\ndefinition: x is y.\n", encoding="utf-8")
-    base = [sys.executable, "scripts/build_index.py", "--glossary", str(glossary), "--index", str(tmp_path / "i")]
-    assert subprocess.run(base, cwd=PROJECT_ROOT, capture_output=True, timeout=300).returncode == 0
-    assert subprocess.run([*base, "--check"], cwd=PROJECT_ROOT, capture_output=True, timeout=300).returncode == 0
+    base = ["--glossary", str(glossary), "--index", str(tmp_path / "i"), "build"]
+    assert run(*base).returncode == 0
+    assert run(*base, "--check").returncode == 0
     (glossary / "001.yaml").write_text("id: 1\nterm: X\ndefinition: x is z.\n", encoding="utf-8")
-    done = subprocess.run([*base, "--check"], cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=300)
+    done = run(*base, "--check")
     assert done.returncode == 1 and "another version of the glossary" in done.stderr
+
+
+@pytest.mark.slow
+def test_python_m_glossary_rag_runs_as_a_process():
+    """The entry point itself (__main__.py): a real interpreter, its exit code and its JSON on stdout."""
+    done = subprocess.run([sys.executable, "-m", "glossary_rag", "search", "--json", "-k", "3", "dropout"],
+                          cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert len(json.loads(done.stdout)["hits"]) == 3
 
 
 # --- export: in-process, since the subprocess is not the point (no model is loaded) ----------------------

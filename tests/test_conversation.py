@@ -8,7 +8,8 @@ from glossary_rag.answer import Answer, Citation
 from glossary_rag.followups import compose_entry_details, compose_no_subject, compose_opposite
 from glossary_rag.browse import ALL_TOPICS, filter_entries, list_topics
 from glossary_rag.conversation import Conversation, FollowUp, Turn, next_focus, resolve_follow_up
-from glossary_rag.glossary import load_glossary
+from glossary_rag.glossary import Entry, Glossary, load_glossary
+from glossary_rag.query import Query, parse_query
 from glossary_rag.settings import PROJECT_ROOT
 from tests.conftest import write_entry
 
@@ -25,21 +26,20 @@ def glossary():
                                      "more details please"])
 def test_tell_me_more_shows_the_whole_focused_entry(glossary, message):
     follow_up = resolve_follow_up(message, OVERFITTING, glossary)
-    assert follow_up == FollowUp(message, compose_entry_details(glossary.by_id[OVERFITTING], glossary), "more")
+    assert follow_up == FollowUp(compose_entry_details(glossary.by_id[OVERFITTING], glossary), kind="more")
 
 
 def test_tell_me_more_about_a_named_entry_needs_no_focus(glossary):
     assert resolve_follow_up("tell me more about Dropout", None, glossary).answer == compose_entry_details(
         glossary.by_id[DROPOUT], glossary)
-    assert resolve_follow_up("tell me more about pizza", OVERFITTING, glossary) == FollowUp(
-        "tell me more about pizza")
+    assert resolve_follow_up("tell me more about pizza", OVERFITTING, glossary) == FollowUp()
 
 
 @pytest.mark.parametrize("message", ["what's the opposite?", "What’s the opposite?", "opposite?",
                                      "and its opposite", "is there an opposite?", "what is the opposite of it"])
 def test_opposite_uses_the_entry_opposite_field(glossary, message):
     follow_up = resolve_follow_up(message, OVERFITTING, glossary)
-    assert follow_up == FollowUp(message, compose_opposite(glossary.by_id[OVERFITTING], glossary), "opposite")
+    assert follow_up == FollowUp(compose_opposite(glossary.by_id[OVERFITTING], glossary), kind="opposite")
     assert follow_up.answer.citations == (Citation(1, OVERFITTING, "Overfitting"),
                                           Citation(2, UNDERFITTING, "Underfitting"))
 
@@ -47,7 +47,7 @@ def test_opposite_uses_the_entry_opposite_field(glossary, message):
 def test_opposite_of_a_named_entry_and_of_an_unknown_thing(glossary):
     assert resolve_follow_up("what's the opposite of a generative model?", None, glossary).answer == (
         compose_opposite(glossary.by_id[GENERATIVE], glossary))
-    assert resolve_follow_up("opposite of pizza", OVERFITTING, glossary) == FollowUp("opposite of pizza")
+    assert resolve_follow_up("opposite of pizza", OVERFITTING, glossary) == FollowUp()
 
 
 @pytest.fixture
@@ -109,13 +109,26 @@ def test_entry_details_cite_everything_they_show(glossary):
     ("dropout vs this", "Overfitting vs dropout"),
 ])
 def test_compare_it_with_x_becomes_a_comparison_question(glossary, message, rewritten):
-    assert resolve_follow_up(message, OVERFITTING, glossary) == FollowUp(rewritten, None, "compare")
+    follow_up = resolve_follow_up(message, OVERFITTING, glossary)
+    left, right = rewritten.split(" vs ")
+    assert follow_up == FollowUp(query=Query(len(rewritten), rewritten, rewritten, "compare", (left, right)),
+                                 kind="compare")
+
+
+def test_a_compared_term_is_never_re_read_as_text():
+    """The sides go to search as they are: a term holding "or" stays one side (re-parsing the rebuilt text
+    "Bias or Variance vs dropout" would split it at the "or")."""
+    g = Glossary((Entry(id=1, term="Bias or Variance", definition="A trade-off."),
+                  Entry(id=2, term="Dropout", definition="Zeroes units.")))
+    follow_up = resolve_follow_up("compare it with dropout", 1, g)
+    assert follow_up.query.parts == ("Bias or Variance", "dropout")
+    assert parse_query(follow_up.query.text).parts != follow_up.query.parts
 
 
 @pytest.mark.parametrize("message", ["what is dropout?", "precision vs recall", "compare precision and recall",
                                      "", "🧠", "x" * 10_000, "<script>alert(1)</script>"])
 def test_anything_else_passes_through_unchanged(glossary, message):
-    assert resolve_follow_up(message, OVERFITTING, glossary) == FollowUp(message)
+    assert resolve_follow_up(message, OVERFITTING, glossary) == FollowUp()
 
 
 @pytest.mark.parametrize("message", ["tell me more", "what's the opposite?", "compare it with dropout"])

@@ -13,7 +13,8 @@ import pytest
 
 from glossary_rag.glossary import Entry, GlossaryError, load_glossary
 from glossary_rag.importers import Finding, detect_format
-from glossary_rag.settings import PROJECT_ROOT, Settings, index_dir_for
+from glossary_rag.index import index_dir_for
+from glossary_rag.settings import PROJECT_ROOT, Settings
 from tests.conftest import dedent, write_entry
 
 SEED = PROJECT_ROOT.parent / "shared" / "seed" / "000_48387c7bfe7bf7ba.txt"
@@ -297,21 +298,19 @@ def test_each_glossary_has_its_own_index_folder(tmp_path):
 
 
 def test_cli_check_and_build_print_the_report(tmp_path, monkeypatch, capsys, encoder):
-    from glossary_rag import build
     from glossary_rag.cli import main
 
-    monkeypatch.setattr(build, "load_encoder", lambda model: encoder)  # the session's model, not a second copy
     monkeypatch.setenv("GLOSSARY_RAG_INDEXES_DIR", str(tmp_path / "indexes"))
     path = write(tmp_path, "tiny.md", QUIRKY_MARKDOWN)
     assert main(["--glossary", str(path), "check"]) == 0
     out, err = capsys.readouterr()
     assert "tiny.md: 5 entries, valid." in out and "7 warnings" in err and "entry 3 'Early Stopping'" in err
-    assert main(["--glossary", str(path), "build"]) == 0
+    assert main(["--glossary", str(path), "build"], encoder=encoder) == 0  # the session's model, not a copy
     out, err = capsys.readouterr()
     folder = tmp_path / "indexes" / f"tiny-{load_glossary(path).content_hash[:12]}"
     assert out.startswith(f"Built {folder}: 5 entries") and "skipped section 'Conclusion'" in err
     assert (folder / "manifest.json").is_file()
-    assert main(["--glossary", str(path), "build", "--check"]) == 0
+    assert main(["--glossary", str(path), "build", "--check"], encoder=encoder) == 0
 
 
 def test_imported_glossary_answers_with_its_own_index(tmp_path, encoder):
@@ -345,7 +344,7 @@ def test_an_index_without_enrichment_loads_and_searches(tmp_path, tiny_glossary,
 
 def test_a_missing_index_names_the_command_for_that_glossary(tmp_path, encoder):
     from glossary_rag.engine import Engine
-    from glossary_rag.index import IndexMissingError
+    from glossary_rag.manifest import IndexMissingError
 
     path = write(tmp_path, "tiny.md", QUIRKY_MARKDOWN)
     settings = Settings(glossary_path=path, indexes_dir=tmp_path / "indexes")

@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 
 from glossary_rag.glossary import load_glossary
-from glossary_rag.index import (IndexCorruptError, IndexMissingError, IndexStaleError, MANIFEST, build_index,
-                                create_faiss_index, ivf_lists, ivf_probes, load_index, read_manifest,
-                                train_index)
+from glossary_rag.index import build_index, load_index
+from glossary_rag.ivf import create_faiss_index, ivf_lists, ivf_probes, train_index
+from glossary_rag.manifest import MANIFEST, IndexCorruptError, IndexMissingError, IndexStaleError, read_manifest
 from glossary_rag.passages import glossary_passages
 from tests.conftest import write_entry
 

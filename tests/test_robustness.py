@@ -209,6 +209,7 @@ for i in range(rows):
 """
 
 
+@pytest.mark.slow
 def test_many_processes_write_feedback_at_once_without_losing_a_row(tmp_path):
     path = tmp_path / "feedback.sqlite3"
     FeedbackStore(path)  # created once, as the app does at start-up

@@ -16,20 +16,14 @@ import pytest
 from packaging.version import Version
 
 import app
-from glossary_rag.benchmark_http import burst
+from bench.load import burst
 from glossary_rag.feedback import Feedback, FeedbackStore
 from glossary_rag.serving import BUSY_MESSAGE, RETRY_AFTER_S
 from glossary_rag.settings import PROJECT_ROOT
-from tests.live_app import start_live_app
 
 # Components that read or return files; the app has none, so no handler can hand out a path.
 FILE_COMPONENTS = (gr.File, gr.Image, gr.Video, gr.Audio, gr.Gallery, gr.DownloadButton, gr.UploadButton, gr.Model3D,
                    gr.ImageEditor, gr.FileExplorer, gr.AnnotatedImage, gr.MultimodalTextbox, gr.ImageSlider)
-
-
-@pytest.fixture(scope="session")
-def live(request, engine, tmp_path_factory):
-    return start_live_app(request, engine, tmp_path_factory)
 
 
 def get(live, path: str) -> tuple[int, bytes]:
@@ -155,6 +149,7 @@ MARKUP = [
 ]
 
 
+@pytest.mark.slow
 def test_user_markup_never_becomes_live_html_in_chromium(live):
     """Beyond <img>/<script> (test_browser.py): links, iframes, SVG and event attributes typed into the chat show
     as text; nothing runs (no dialog), no javascript: link and no event handler reaches the page."""
@@ -190,6 +185,7 @@ def test_user_markup_never_becomes_live_html_in_chromium(live):
 
 # --- Load ------------------------------------------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_the_soak_script_runs_briefly_with_every_request_answered():
     """scripts/soak.py end to end: `python app.py` on loopback, 5 clients for 5 s over the HTTP call API.
     (A five-second run says nothing about a memory plateau, so the RSS target is relaxed here; the full
@@ -224,8 +220,7 @@ def test_a_burst_of_200_simultaneous_searches_is_all_answered(live, engine):
     assert app.QUEUE_MAX_SIZE >= 2 * 200  # room for a second burst arriving before the first has drained
 
 
-def test_past_the_queue_bound_the_api_says_it_is_busy_and_when_to_retry(request, engine, tmp_path_factory):
-    busy = start_live_app(request, engine, tmp_path_factory, name="busy", queue_max_size=0)
+def test_past_the_queue_bound_the_api_says_it_is_busy_and_when_to_retry(busy):
     url = urlparse(busy.url)
     connection = http.client.HTTPConnection(url.hostname, url.port, timeout=30)
     try:

@@ -1,110 +1,33 @@
-"""The retrieval path at a size we don't have: a synthetic glossary of N entries with ~5 vectors each.
+"""The retrieval path at a size we don't have: build an index and a retriever over N synthetic entries
+(bench/synthetic.py), time FAISS and the whole retrieval after encoding, measure recall against exact
+search, and time flat vs IVF at several sizes. Runs in a fresh process (`python -m bench.scale`).
 
-Nothing here is real text meant for people. Names and definitions are drawn from a word list (every word of
-our glossary plus generated pseudo-words, Zipf-distributed like real text), so BM25, the name table and the
-typo matching work on realistic sizes; vectors are perturbed copies of our real passage vectors,
-re-normalised, so FAISS searches clusters shaped like ours. Queries are real: the dev questions plus
-synthetic names asked exactly and with typos.
-
->>> words = word_list(["Dropout drops units", "Epoch: one pass"], extra=3, seed=0)
->>> words[:5], len(words)
-(['dropout', 'drops', 'epoch', 'one', 'pass'], 9)
+>>> recall_at(np.array([[1, 2, 3]]), np.array([[1, 2, 4]]), k=3)
+0.6667
 """
 
 from __future__ import annotations
 
-import re
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
 import time
-from dataclasses import dataclass
+from pathlib import Path
 
+import faiss
 import numpy as np
 
-from glossary_rag.glossary import Entry, Glossary
-from glossary_rag.index import LoadedIndex, Manifest, choose_index_type, create_faiss_index, train_index
-
-_WORD = re.compile(r"[a-z]{3,}")
-_SYLLABLES = ("ka", "lo", "mi", "ne", "ru", "ta", "vo", "xi", "ze", "bra", "cor", "den", "fil", "gor", "hun",
-              "jes", "kin", "lum", "mor", "nax", "pel", "quo", "ris", "sul", "tor", "ul", "ver", "wen", "yl")
-# Each synthetic vector is (1 - s) * a real passage vector + s * another one, s < MAX_SHARE, plus noise of
-# norm NOISE: its cosine with the passage it copies is ~0.8.
-MAX_SHARE = 0.5
-NOISE = 0.4
-
-
-@dataclass(frozen=True)
-class SyntheticGlossary:
-    glossary: Glossary
-    vectors: np.ndarray          # (n_vectors, dimension) float32, unit length
-    entry_of_vector: np.ndarray  # int64 entry id of each vector
-    queries: tuple[str, ...]     # synthetic names asked plainly and misspelt
-
-
-def word_list(texts: list[str], extra: int, seed: int = 0) -> list[str]:
-    """Every word (3+ letters) of `texts`, sorted, then `extra` generated pseudo-words (deterministic)."""
-    words = sorted({w for text in texts for w in _WORD.findall(text.lower())})
-    known, rng, target = set(words), np.random.default_rng(seed), len(words) + extra
-    while len(words) < target:
-        word = "".join(rng.choice(_SYLLABLES, size=int(rng.integers(2, 5))))
-        if word not in known:
-            known.add(word)
-            words.append(word)
-    return words
-
-
-def make_synthetic(real: Glossary, real_vectors: np.ndarray, real_entry_of_vector: np.ndarray, n_entries: int,
-                   *, vectors_per_entry: int = 5, seed: int = 0) -> SyntheticGlossary:
-    """`n_entries` entries with `vectors_per_entry` vectors each, copied from `real` and its vectors."""
-    rng = np.random.default_rng(seed)
-    texts = [t for e in real.entries for t in (*e.names, e.definition, *e.descriptions, *e.questions)]
-    words = np.array(word_list(texts, extra=20_000, seed=seed))
-    # Zipf-like word frequencies: a few words everywhere, most words rare, as in real definitions.
-    cumulative = np.cumsum(1.0 / np.arange(1, len(words) + 1) ** 1.05)
-    cumulative /= cumulative[-1]
-    common = rng.permutation(len(words))  # which words are common is random, not alphabetical
-
-    def draw(count: int) -> list[str]:
-        ranks = np.minimum(np.searchsorted(cumulative, rng.random(count)), len(words) - 1)
-        return words[common[ranks]].tolist()
-
-    entries, seen = [], set()
-    for i in range(n_entries):
-        term_words = draw(int(rng.integers(1, 4)))
-        term = " ".join(term_words).title()
-        while term.lower() in seen:  # names are unique, as in a real glossary
-            term = f"{term} {words[rng.integers(len(words))].title()}"
-        seen.add(term.lower())
-        aliases = ("".join(w[0] for w in term.split()).upper(),) if len(term_words) > 1 and i % 3 == 0 else ()
-        definition = f"{term} is " + " ".join(draw(int(rng.integers(12, 30)))) + "."
-        entries.append(Entry(id=i + 1, term=term, aliases=aliases, definition=definition, topic="synthetic"))
-    glossary = Glossary(tuple(entries), name="synthetic")
-
-    # Entry i copies real entry i % 100: some of its passage vectors, each pulled the same random share
-    # towards one other real passage (a neighbouring idea) and jittered, so 1,000 copies of an entry
-    # spread out instead of piling onto one point.
-    real_ids = np.array([e.id for e in real.entries])
-    vectors_of = {entry_id: np.flatnonzero(real_entry_of_vector == entry_id) for entry_id in real_ids.tolist()}
-    source = np.concatenate([rng.choice(vectors_of[int(real_ids[i % len(real_ids)])], size=vectors_per_entry)
-                             for i in range(n_entries)])
-    partner = np.repeat(rng.integers(0, len(real_vectors), n_entries), vectors_per_entry)
-    share = np.repeat(rng.uniform(0.0, MAX_SHARE, n_entries).astype(np.float32), vectors_per_entry)[:, None]
-    dimension = real_vectors.shape[1]
-    vectors = (1 - share) * real_vectors[source] + share * real_vectors[partner]
-    vectors += rng.standard_normal(vectors.shape, dtype=np.float32) * np.float32(NOISE / np.sqrt(dimension))
-    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
-    entry_of_vector = np.repeat(np.arange(1, n_entries + 1, dtype=np.int64), vectors_per_entry)
-
-    sample = [entries[i] for i in rng.choice(n_entries, size=min(100, n_entries), replace=False)]
-    queries = [f"what is {e.term.lower()}" for e in sample[:50]] + [_typo(e.term.lower(), rng) for e in sample[50:]]
-    return SyntheticGlossary(glossary, np.ascontiguousarray(vectors, dtype=np.float32), entry_of_vector,
-                             tuple(queries))
-
-
-def _typo(text: str, rng: np.random.Generator) -> str:
-    """Swap two neighbouring letters somewhere past the first: "dropout" -> "drpoout"."""
-    if len(text) < 4:
-        return text
-    i = int(rng.integers(1, len(text) - 2))
-    return text[:i] + text[i + 1] + text[i] + text[i + 2:]
+from bench.serving import PROJECT_ROOT, percentiles
+from bench.synthetic import NOTE, SyntheticGlossary, make_synthetic, perturbed
+from glossary_rag.engine import Engine
+from glossary_rag.index import LoadedIndex
+from glossary_rag.ivf import choose_index_type, create_faiss_index, train_index
+from glossary_rag.manifest import Manifest
+from glossary_rag.search import Retriever, candidate_count, nearest_vectors
+from glossary_rag.settings import Settings
 
 
 def build_faiss(vectors: np.ndarray, index_type: str, chunk: int = 65_536, progress: bool = False):
@@ -153,20 +76,10 @@ def _progress(total: int, show: bool):
     return tqdm(total=total, unit="vec", desc="index", disable=not show, mininterval=1.0)
 
 
-NOTE = ("synthetic: names and definitions generated from a word list (our glossary's words plus pseudo-words), "
-        "vectors are perturbed copies of our real passage vectors; queries are real dev questions and "
-        "synthetic names asked plainly and misspelt")
-
-
 def measure_scale(engine, n_entries: int, questions: list[str], settings, *, vectors_per_entry: int = 5,
                   progress: bool = False) -> dict:
     """Build the index and retriever for `n_entries` synthetic entries, then time dense search and the whole
     retrieval path after encoding (query embeddings cached), and the dense recall against exact search."""
-    import faiss
-
-    from glossary_rag.benchmark import percentiles
-    from glossary_rag.search import Retriever
-
     faiss_index = engine.index.faiss_index
     synthetic = make_synthetic(engine.glossary, faiss_index.reconstruct_n(0, faiss_index.ntotal),
                                engine.index.entry_of_vector, n_entries, vectors_per_entry=vectors_per_entry)
@@ -207,17 +120,13 @@ def measure_threshold(engine, sizes: tuple[int, ...], settings, queries: int = 1
     """Flat vs IVF search time at several index sizes, each searched as the retriever would search it, with
     the IVF's recall@10 against the flat result; the crossover is the smallest size where IVF is faster
     (Settings.ann_threshold is set from it)."""
-    import faiss
-
-    from glossary_rag.search import candidate_count, nearest_vectors
-
     faiss_index = engine.index.faiss_index
     real = faiss_index.reconstruct_n(0, faiss_index.ntotal)
     rng = np.random.default_rng(1)
     rows = []
     for size in sizes:
-        vectors = _perturbed(real, size, rng)
-        probes = _perturbed(real, queries, rng)
+        vectors = perturbed(real, size, rng)
+        probes = perturbed(real, queries, rng)
         faiss.omp_set_num_threads(_cores())
         flat = build_faiss(vectors, "flat")
         started = time.perf_counter()
@@ -261,16 +170,7 @@ def _best_entries(entries: np.ndarray, k: int) -> np.ndarray:
     return np.array((ordered + [-1] * k)[:k])
 
 
-def _perturbed(real: np.ndarray, count: int, rng: np.random.Generator) -> np.ndarray:
-    vectors = real[rng.integers(0, len(real), count)] + rng.standard_normal((count, real.shape[1]), dtype=np.float32) \
-        * np.float32(NOISE / np.sqrt(real.shape[1]))
-    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
-    return np.ascontiguousarray(vectors, dtype=np.float32)
-
-
 def _cores() -> int:
-    import os
-
     return max(1, os.cpu_count() or 1)
 
 
@@ -280,20 +180,12 @@ def measure_scale_in_fresh_process(settings, n_entries: int, questions: list[str
     glossary would run: in the benchmark's own process, after the HTTP and load phases, the same FAISS
     searches ran 1.3-1.7x slower (0.82 vs 1.08 ms p50 at 500,000 vectors, 4.5 vs 8.1 ms for a flat
     50,000), so the earlier phases must not colour these numbers."""
-    import json
-    import os
-    import subprocess
-    import sys
-    import tempfile
-
-    from glossary_rag.settings import PROJECT_ROOT
-
     with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False, encoding="utf-8") as handle:
         json.dump(questions, handle)
     env = {**os.environ, "GLOSSARY_RAG_GLOSSARY_PATH": str(settings.glossary_path),
            "GLOSSARY_RAG_INDEX_DIR": str(settings.index_dir), "GLOSSARY_RAG_MODEL": settings.model,
            "GLOSSARY_RAG_ANN_THRESHOLD": str(settings.ann_threshold)}
-    command = [sys.executable, "-m", "glossary_rag.benchmark_scale", "--entries", str(n_entries),
+    command = [sys.executable, "-m", "bench.scale", "--entries", str(n_entries),
                "--questions", handle.name, "--threshold-sizes", ",".join(map(str, threshold_sizes))]
     if progress:
         command.append("--progress")
@@ -308,14 +200,7 @@ def measure_scale_in_fresh_process(settings, n_entries: int, questions: list[str
 
 def main(argv: list[str] | None = None) -> int:
     """The child of `measure_scale_in_fresh_process`: prints {"scale": ..., "threshold": ...} as JSON."""
-    import argparse
-    import json
-    from pathlib import Path
-
-    from glossary_rag.engine import Engine
-    from glossary_rag.settings import Settings
-
-    parser = argparse.ArgumentParser(description="scale and threshold benchmark (see glossary_rag/benchmark.py)")
+    parser = argparse.ArgumentParser(description="scale and threshold benchmark (see bench/benchmark.py)")
     parser.add_argument("--entries", type=int, required=True)
     parser.add_argument("--questions", type=Path, required=True, help="JSON list of questions")
     parser.add_argument("--threshold-sizes", default="")
