@@ -91,7 +91,9 @@ def train_adapter(glossary: Glossary, model_path: str, out_dir: Path, config: Tr
     transformer = model[0]
     lora = LoraConfig(r=config.rank, lora_alpha=config.alpha, lora_dropout=config.dropout,
                       target_modules=["query", "key", "value", "dense"])
-    transformer.auto_model = get_peft_model(transformer.auto_model, lora)
+    # `Transformer.auto_model` is a read-only view of `.model`: the wrapper must replace `.model` itself.
+    peft_model = get_peft_model(transformer.model, lora)
+    transformer.model = peft_model
     params = [p for p in model.parameters() if p.requires_grad]
     optimizer = torch.optim.AdamW(params, lr=config.learning_rate)
     pairs = training_pairs(glossary)
@@ -125,14 +127,16 @@ def train_adapter(glossary: Glossary, model_path: str, out_dir: Path, config: Tr
     if tmp.exists():
         for child in tmp.iterdir():
             child.unlink()
-    transformer.auto_model.save_pretrained(str(tmp))
+    peft_model.save_pretrained(str(tmp))
     record = {"config": asdict(config), "pairs": len(pairs), "steps": step,
               "seconds": round(time.perf_counter() - started, 1), "glossary_hash": glossary.content_hash,
               "final_loss": round(sum(losses[-20:]) / max(1, len(losses[-20:])), 4)}
     (tmp / TRAINING_FILE).write_text(json.dumps(record, indent=1) + "\n", encoding="utf-8")
+    if not (tmp / ADAPTER_WEIGHTS).is_file():
+        raise RuntimeError(f"{tmp}: PEFT wrote no {ADAPTER_WEIGHTS}; nothing was saved in {out_dir}.")
     for extra in tmp.iterdir():
-        if extra.name not in (ADAPTER_CONFIG, ADAPTER_WEIGHTS, TRAINING_FILE):
-            extra.unlink() if extra.is_file() else None
+        if extra.name not in (ADAPTER_CONFIG, ADAPTER_WEIGHTS, TRAINING_FILE) and extra.is_file():
+            extra.unlink()  # PEFT's generated README
     if out_dir.exists():
         for child in out_dir.iterdir():
             child.unlink()
@@ -152,6 +156,6 @@ def merge_adapter(st_model, adapter_dir: Path) -> None:
     from peft import PeftModel
 
     transformer = st_model[0]
-    peft_model = PeftModel.from_pretrained(transformer.auto_model, str(adapter_dir))
-    transformer.auto_model = peft_model.merge_and_unload()
+    peft_model = PeftModel.from_pretrained(transformer.model, str(adapter_dir))
+    transformer.model = peft_model.merge_and_unload()
     st_model.eval()

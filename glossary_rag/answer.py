@@ -17,22 +17,15 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from glossary_rag.glossary import Entry, Glossary
-from glossary_rag.lexical import match_entry
+from glossary_rag.names import match_entry
 from glossary_rag.passages import split_sentences
+from glossary_rag.decision import Confidence
 from glossary_rag.search import Hit, SearchResult
+from glossary_rag.settings import Settings
 
 AnswerKind = Literal["definition", "reverse", "example", "compare", "did_you_mean", "abstain", "empty",
                      "more", "opposite"]
-
-# An abstention lists nearby entries only when they are at least this close in meaning (the cosine of the query
-# with the entry's closest passage). Measured on the house glossary, out-of-scope questions land at 0.39-0.52
-# on entries of no use ("random forest" -> AUC 0.41, "naive bayes" -> Softmax 0.52, "gradient boosting" ->
-# Optimizer 0.51), so the bar sits above that. To be fitted on the dev set and moved to Settings.
-NEARBY_MIN_DENSE = 0.55
-# An example answer lists at most this many other kinds, so a long list does not bury the definition.
-OTHER_KINDS = 6
-# A question's answer quotes the definition sentence closest to it, and a second one this close behind.
-SENTENCE_MARGIN = 0.03
+# Thresholds (nearby entries, quoted sentences, listed kinds, a name that settles ambiguity) are in Settings.
 
 
 @dataclass(frozen=True)
@@ -51,7 +44,7 @@ class Answer:
     hits: tuple[Hit, ...]
     abstained: bool
     kind: AnswerKind
-    confidence: str = "low"
+    confidence: Confidence = "low"
     suggestions: tuple[str, ...] = ()  # follow-up questions the UI can offer as buttons
     notice: str = ""  # e.g. that the input was cut
 
@@ -89,12 +82,13 @@ class Citer:
                      for entry_id, n in sorted(self.numbers.items(), key=lambda item: item[1]))
 
 
-def compose_answer(result: SearchResult, glossary: Glossary, ambiguity_margin: float = 0.03) -> Answer:
+def compose_answer(result: SearchResult, glossary: Glossary, settings: Settings | None = None) -> Answer:
     """Turn a search result into a cited answer.
 
     >>> # compose_answer(retriever.search("what is dropout?"), glossary).text
     >>> # '**Dropout** — Dropout is a regularization technique ... [1]. ...'
     """
+    s = settings or Settings()
     query, hits = result.query, result.hits
     notice = (f"Your message was long, so only its first {len(query.text)} characters were used."
               if query.truncated else "")
@@ -102,26 +96,26 @@ def compose_answer(result: SearchResult, glossary: Glossary, ambiguity_margin: f
         return Answer(EMPTY_PROMPT, (), hits, True, "empty", "low", notice=notice)
     citer = Citer(hits)
     if result.abstained:
-        return _finish(_abstention(citer, hits), "abstain", result, citer, glossary, notice)
+        return _finish(_abstention(citer, hits, s.nearby_min_dense), "abstain", result, citer, glossary, notice)
     if query.intent == "compare" and len(result.sides) >= 2:
         text = _comparison(citer, result.sides[0], result.sides[1], glossary)
         return _finish(text, "compare", result, citer, glossary, notice)
     top, second = hits[0], hits[1] if len(hits) > 1 else None
-    if (second is not None and query.intent in ("define", "question", "reverse")
-            and top.score - second.score < ambiguity_margin and top.name < 0.85
-            and second.id not in glossary.by_id[top.id].same_as):
+    # The decision (glossary_rag/decision.py) says when the first two answers are about as likely.
+    if second is not None and result.ambiguous and second.id not in glossary.by_id[top.id].same_as:
         text = _did_you_mean(citer, top, second, glossary)
         suggestions = (f"What is {top.term}?", f"What is {second.term}?")
         return _finish(text, "did_you_mean", result, citer, glossary, notice, suggestions)
     entry = glossary.by_id[top.id]
     scores = result.sentence_scores.get(top.id, ())
     if query.intent == "reverse":
-        return _finish(_reverse(citer, entry, scores, hits, glossary), "reverse", result, citer, glossary, notice)
-    named = _named_example(query.core or query.text, entry, hits, glossary) if query.intent == "define" else None
+        text = _reverse(citer, entry, _closest_sentences(entry, scores, s.sentence_margin), hits, glossary)
+        return _finish(text, "reverse", result, citer, glossary, notice)
+    named = _named_example(query.core or query.text, entry, hits, glossary, s) if query.intent == "define" else None
     if named:
-        text = _example(citer, *named, hits, glossary)
+        text = _example(citer, *named, hits, glossary, s.other_kinds)
         return _finish(text, "example", result, citer, glossary, notice)
-    chosen = None if query.intent == "define" else _closest_sentences(entry, scores)
+    chosen = None if query.intent == "define" else _closest_sentences(entry, scores, s.sentence_margin)
     return _finish(_definition(citer, entry, hits, glossary, chosen), "definition", result, citer, glossary,
                    notice)
 
@@ -163,13 +157,16 @@ def join_items(items: list[str]) -> str:
     return ", ".join(items[:-1]) + " and " + items[-1]
 
 
-def _closest_sentences(entry: Entry, scores: tuple[float | None, ...]) -> list[int]:
+def _closest_sentences(entry: Entry, scores: tuple[float | None, ...], margin: float) -> list[int]:
     """Positions of the definition sentences closest to the query: the best, and the next one when it is within
-    `SENTENCE_MARGIN`, in reading order. Without scores (a one-sentence definition, or none returned), [0].
+    `margin` (Settings.sentence_margin), in reading order. Without scores (a one-sentence definition, or none
+    returned), [0].
 
     >>> e = Entry(id=1, term="T", definition="One. Two. Three.")
-    >>> _closest_sentences(e, (0.2, 0.6, 0.59)), _closest_sentences(e, (0.2, None, 0.5)), _closest_sentences(e, ())
-    ([1, 2], [2], [0])
+    >>> _closest_sentences(e, (0.2, 0.6, 0.59), 0.03), _closest_sentences(e, (0.2, None, 0.5), 0.03)
+    ([1, 2], [2])
+    >>> _closest_sentences(e, (), 0.03)
+    [0]
     """
     if len(scores) != len(split_sentences(entry.definition)):
         return [0]  # built from another version of the definition: quote its plain first sentence
@@ -177,7 +174,7 @@ def _closest_sentences(entry: Entry, scores: tuple[float | None, ...]) -> list[i
     if not known:
         return [0]
     best = known[0][0]
-    return sorted(-i for score, i in known[:2] if score >= best - SENTENCE_MARGIN)
+    return sorted(-i for score, i in known[:2] if score >= best - margin)
 
 
 def _quoted(citer: Citer, entry: Entry, chosen: list[int] | None) -> str:
@@ -211,10 +208,9 @@ def _definition(citer: Citer, entry: Entry, hits: tuple[Hit, ...], glossary: Glo
     return text + _same_as_note(citer, entry, hits, glossary) + _related_line(citer, entry, glossary)
 
 
-def _reverse(citer: Citer, entry: Entry, scores: tuple[float | None, ...], hits: tuple[Hit, ...],
-             glossary: Glossary) -> str:
+def _reverse(citer: Citer, entry: Entry, chosen: list[int], hits: tuple[Hit, ...], glossary: Glossary) -> str:
     text = (f"The term you're looking for is probably **{entry.term}** {citer.cite(entry.id)}. "
-            f"{_quoted(citer, entry, _closest_sentences(entry, scores))}")
+            f"{_quoted(citer, entry, chosen)}")
     text += _same_as_note(citer, entry, hits, glossary)
     others = [h for h in hits[1:] if h.id not in entry.same_as][:2]
     if others:
@@ -222,29 +218,31 @@ def _reverse(citer: Citer, entry: Entry, scores: tuple[float | None, ...], hits:
     return text
 
 
-def _named_example(text: str, top: Entry, hits: tuple[Hit, ...], glossary: Glossary) -> tuple[Entry, str] | None:
+def _named_example(text: str, top: Entry, hits: tuple[Hit, ...], glossary: Glossary,
+                   settings: Settings) -> tuple[Entry, str] | None:
     """The entry whose example `text` names, and that example: the top entry's, or, when `text` does not name the
     top entry at all, its near-duplicate's among the next hits (a bare "relu" may rank Nonlinear Activation
     Functions just above the Activation Function entry that lists it)."""
-    found = match_entry(text, top)
+    found = match_entry(text, top, settings)
     if found is not None:
         return (top, found.name) if found.kind == "example" else None
     for hit in hits[1:3]:
         if hit.id in top.same_as:
-            found = match_entry(text, glossary.by_id[hit.id])
+            found = match_entry(text, glossary.by_id[hit.id], settings)
             if found is not None and found.kind == "example":
                 return glossary.by_id[hit.id], found.name
     return None
 
 
-def _example(citer: Citer, entry: Entry, example: str, hits: tuple[Hit, ...], glossary: Glossary) -> str:
+def _example(citer: Citer, entry: Entry, example: str, hits: tuple[Hit, ...], glossary: Glossary,
+             other_kinds: int) -> str:
     mark = citer.cite(entry.id)
     kind = f"{example[0].upper()}{example[1:]} is one kind of **{_kind_name(entry)}** {mark}"
     text = f"{kind}: {cite_definition(citer, entry)}"
     text += _same_as_note(citer, entry, hits, glossary)
     others = [e for e in entry.examples if e != example]
-    if len(others) > OTHER_KINDS:
-        text += f"\n\nOther kinds include {', '.join(others[:OTHER_KINDS])} {mark}."
+    if len(others) > other_kinds:
+        text += f"\n\nOther kinds include {', '.join(others[:other_kinds])} {mark}."
     elif others:
         text += f"\n\nOther kinds: {join_items(others)} {mark}."
     return text + _related_line(citer, entry, glossary)
@@ -289,9 +287,9 @@ def _did_you_mean(citer: Citer, top: Hit, second: Hit, glossary: Glossary) -> st
             f"- **{b.term}**: {cite_definition(citer, b, limit=1)}")
 
 
-def _abstention(citer: Citer, hits: tuple[Hit, ...]) -> str:
+def _abstention(citer: Citer, hits: tuple[Hit, ...], nearby_min_dense: float) -> str:
     # Entries that are merely the least far away are not help; only ones close in meaning are offered.
-    nearby = [h for h in hits if h.dense >= NEARBY_MIN_DENSE][:3]
+    nearby = [h for h in hits if h.dense >= nearby_min_dense][:3]
     if not nearby:
         return NOT_COVERED
     names = join_items([f"**{h.term}** {citer.cite(h.id)}" for h in nearby])

@@ -2,8 +2,8 @@
 how confident the answer is, and whether to ask "did you mean A or B?".
 
 Everything is decided here from one `Evidence` record (gathered by `glossary_rag.search`), by two small
-logistic regressions whose parameters are data (`decision.json`, written by `scripts/fit_decision.py`, which
-calls `fit_decision` below: there is no second copy of the feature code):
+logistic regressions whose parameters are data (`decision.json`, written by `scripts/fit_decision.py`
+through `glossary_rag.fitting`, which uses the feature functions below: there is no second copy of them):
 
   rank model   P(this candidate is a right first answer | its evidence), over the first-stage candidates;
   scope model  P(the glossary covers the query | the best candidates' evidence and the query's shape).
@@ -34,6 +34,10 @@ DECISION_FILE = Path(__file__).with_name("decision.json")
 KINDS = ("name", "definition", "sentence", "description", "question")
 # Queries this long or longer describe something; a name inside them is context more often than the answer.
 LONG_QUERY_WORDS = 8
+# Default of Settings.named_score: a name match this strong means the person named the entry (names.py
+# scores an exact alias 1.0 and an exact example 0.95); fitting uses it to leave such queries out of the
+# did-you-mean margin.
+NAMED = 0.85
 
 
 @dataclass(frozen=True)
@@ -51,6 +55,7 @@ class Evidence:
     lexical: np.ndarray         # (N,) BM25 divided by the query's best BM25
     name: np.ndarray            # (N,) name / alias / example match, 0..1
     name_at_start: np.ndarray   # (N,) 1 when the query begins with one of the entry's names
+    mentioned: np.ndarray       # (N,) 1 when the query contains one of the entry's names as a phrase
     best_dense: float           # over all entries
     second_dense: float         # best dense of any other entry
     lexical_top: float          # the query's best raw BM25 score
@@ -58,7 +63,7 @@ class Evidence:
 
 _CANDIDATE_BASE = (
     "dense", "dense_gap", *(f"kind_{k}" for k in KINDS), "lexical", "name", "name_long", "name_at_start",
-    "first_stage_rank",
+    "mentioned", "mentioned_long", "first_stage_rank",
 )
 # As for the query features below: each also times `enriched`, so plain indexes get their own weights.
 CANDIDATE_FEATURES = (*_CANDIDATE_BASE, *(f"{f}_x_enriched" for f in _CANDIDATE_BASE))
@@ -78,7 +83,8 @@ def candidate_features(ev: Evidence) -> np.ndarray:
     n = len(ev.candidates)
     long = float(ev.n_words >= LONG_QUERY_WORDS)
     base = np.column_stack([ev.dense, ev.dense - ev.best_dense, *ev.by_kind.T, ev.lexical, ev.name,
-                            ev.name * long, ev.name_at_start, 1.0 / (1.0 + np.arange(n))]).astype(np.float64)
+                            ev.name * long, ev.name_at_start, ev.mentioned, ev.mentioned * long,
+                            1.0 / (1.0 + np.arange(n))]).astype(np.float64)
     return np.concatenate([base, base * float(ev.enriched)], axis=1)
 
 
@@ -90,7 +96,7 @@ def query_features(ev: Evidence, logits: np.ndarray) -> np.ndarray:
     dense = np.sort(ev.dense)[::-1]
     near = dense[1:10] if len(dense) > 1 else dense
     base = np.array([
-        float(logits[top]), float(_sigmoid(logits[top])), min(margin, 5.0), ev.best_dense, ev.second_dense,
+        float(logits[top]), float(sigmoid(logits[top])), min(margin, 5.0), ev.best_dense, ev.second_dense,
         float(dense[0] - dense[min(4, len(dense) - 1)]), float(dense[0] - near.mean()),
         float((ev.dense > dense[0] - 0.05).sum()), float(ev.name.max()),
         float(ev.name[top]) * float(ev.n_words >= LONG_QUERY_WORDS), float(ev.name_at_start[top]),
@@ -130,9 +136,9 @@ class DecisionModel(BaseModel):
 
 @dataclass(frozen=True)
 class Decision:
-    order: np.ndarray        # candidate indices, best first
-    relevance: np.ndarray    # P(right first answer), aligned with `order`
-    covered: float           # P(the glossary covers the query)
+    order: tuple[int, ...]          # candidate indices (into Evidence.candidates), best first
+    relevance: tuple[float, ...]    # P(right first answer), aligned with `order`
+    covered: float                  # P(the glossary covers the query)
     abstained: bool
     confidence: Confidence
     ambiguous: bool
@@ -143,11 +149,12 @@ def load_decision_model(path: Path = DECISION_FILE) -> DecisionModel:
     try:
         return DecisionModel.model_validate_json(Path(path).read_text(encoding="utf-8"))
     except (OSError, ValueError) as err:
-        raise RuntimeError(f"{path}: cannot read the fitted decision ({err}). Refit it with "
+        problem = err.errors()[0]["msg"] if hasattr(err, "errors") else str(err)
+        raise RuntimeError(f"{path}: cannot read the fitted decision ({problem}). Refit it with "
                            "`python scripts/fit_decision.py`.") from err
 
 
-def _sigmoid(x):
+def sigmoid(x):
     return 1.0 / (1.0 + np.exp(-np.clip(x, -30, 30)))
 
 
@@ -158,14 +165,15 @@ def rank_logits(model: DecisionModel, ev: Evidence) -> np.ndarray:
 
 def covered_probability(model: DecisionModel, ev: Evidence, logits: np.ndarray) -> float:
     x = (query_features(ev, logits) - np.asarray(model.scope_mean)) / np.asarray(model.scope_scale)
-    return float(_sigmoid(x @ np.asarray(model.scope_coef) + model.scope_intercept))
+    return float(sigmoid(x @ np.asarray(model.scope_coef) + model.scope_intercept))
 
 
-def decide(model: DecisionModel, ev: Evidence) -> Decision:
-    """Rank the candidates, decide abstention, confidence and ambiguity for one query."""
+def decide(model: DecisionModel, ev: Evidence, named: float = NAMED) -> Decision:
+    """Rank the candidates, decide abstention, confidence and ambiguity for one query. A name match of at
+    least `named` (Settings.named_score) names the entry: no "did you mean A or B?" then."""
     logits = rank_logits(model, ev)
     order = np.argsort(-logits, kind="stable")
-    relevance = _sigmoid(logits[order])
+    relevance = sigmoid(logits[order])
     covered = covered_probability(model, ev, logits)
     abstained = covered < model.abstain_below
     sure = covered * float(relevance[0])
@@ -173,120 +181,9 @@ def decide(model: DecisionModel, ev: Evidence) -> Decision:
                               else "medium" if sure >= model.medium_from else "low")
     ambiguous = (not abstained and len(order) > 1 and ev.intent in ("define", "question", "reverse")
                  and float(relevance[0] - relevance[1]) < model.ambiguity_margin
-                 and float(ev.name[order[0]]) < 0.85)
-    return Decision(order, relevance, covered, abstained, confidence, ambiguous)
-
-
-# --- Fitting ------------------------------------------------------------------------------------------------
-# Only scripts/fit_decision.py (and its test) call this; scikit-learn is a development dependency.
-
-@dataclass(frozen=True)
-class Example:
-    """One tune-set query's evidence and its gold entry positions (empty: out of scope)."""
-
-    evidence: Evidence
-    gold: frozenset[int]
-    category: str
-
-
-def fit_decision(examples: list[Example], *, false_abstain_weight: float = 4.0, seed: int = 0) -> DecisionModel:
-    """Fit both models on `examples` and choose the thresholds; deterministic for a given input."""
-    from sklearn.linear_model import LogisticRegression
-
-    ranked = [e for e in examples if e.gold]
-    x_rank = np.vstack([candidate_features(e.evidence) for e in ranked])
-    y_rank = np.concatenate([np.isin(e.evidence.candidates, list(e.gold)) for e in ranked]).astype(int)
-    rank_mean, rank_scale = x_rank.mean(0), x_rank.std(0) + 1e-6
-    rank = LogisticRegression(C=1.0, max_iter=2000, random_state=seed)
-    rank.fit((x_rank - rank_mean) / rank_scale, y_rank)
-    partial = DecisionModel(
-        rank_features=CANDIDATE_FEATURES, rank_coef=tuple(rank.coef_[0]), rank_intercept=float(rank.intercept_[0]),
-        rank_mean=tuple(rank_mean), rank_scale=tuple(rank_scale), scope_features=QUERY_FEATURES,
-        scope_coef=(0.0,) * len(QUERY_FEATURES), scope_intercept=0.0, scope_mean=(0.0,) * len(QUERY_FEATURES),
-        scope_scale=(1.0,) * len(QUERY_FEATURES), abstain_below=0.5, high_from=0.7, medium_from=0.4,
-        ambiguity_margin=0.0)
-    logits = [rank_logits(partial, e.evidence) for e in examples]
-    x_scope = np.vstack([query_features(e.evidence, lg) for e, lg in zip(examples, logits)])
-    y_scope = np.array([bool(e.gold) for e in examples], dtype=int)
-    scope_mean, scope_scale = x_scope.mean(0), x_scope.std(0) + 1e-6
-    scope = LogisticRegression(C=1.0, max_iter=2000, random_state=seed)
-    scope.fit((x_scope - scope_mean) / scope_scale, y_scope)
-    covered = scope.predict_proba((x_scope - scope_mean) / scope_scale)[:, 1]
-    abstain_below, abstain_stats = _choose_abstention(covered, y_scope, false_abstain_weight)
-    top_right = np.array([bool(e.gold) and int(e.evidence.candidates[int(np.argmax(lg))]) in e.gold
-                          for e, lg in zip(examples, logits)])
-    top_prob = np.array([float(_sigmoid(lg.max())) for lg in logits])
-    margin, margin_stats = _choose_ambiguity(examples, logits)
-    model = partial.model_copy(update=dict(
-        scope_coef=tuple(scope.coef_[0]), scope_intercept=float(scope.intercept_[0]),
-        scope_mean=tuple(scope_mean), scope_scale=tuple(scope_scale), abstain_below=abstain_below,
-        ambiguity_margin=margin))
-    sure = covered * top_prob
-    bands = _band_stats(sure, top_right, covered >= abstain_below, model.high_from, model.medium_from)
-    return model.model_copy(update={"tune": {"examples": len(examples), "abstention": abstain_stats,
-                                             "ambiguity": margin_stats, "confidence_bands": bands}})
-
-
-def _choose_abstention(covered: np.ndarray, in_scope: np.ndarray, weight: float) -> tuple[float, dict]:
-    """The P(covered) threshold that maximises abstain rate - weight * false-abstain rate on the tune set."""
-    best = None
-    for threshold in np.round(np.arange(0.05, 0.951, 0.01), 2):
-        abstain = covered < threshold
-        oos = float(abstain[in_scope == 0].mean()) if (in_scope == 0).any() else 0.0
-        false = float(abstain[in_scope == 1].mean())
-        score = oos - weight * false
-        if best is None or score > best[0] + 1e-9:
-            best = (score, float(threshold), {"threshold": float(threshold), "abstain_rate": round(oos, 4),
-                                              "false_abstain_rate": round(false, 4),
-                                              "objective": f"abstain - {weight} * false_abstain"})
-    return best[1], best[2]
-
-
-def _choose_ambiguity(examples: list[Example], logits: list[np.ndarray]) -> tuple[float, dict]:
-    """The largest probability margin under which asking "A or B?" is right more often than answering A:
-    among the queries it fires on, the first answer is wrong but the second right at least as often as the
-    first is right."""
-    rows = []
-    for e, lg in zip(examples, logits):
-        if not e.gold or e.evidence.intent not in ("define", "question", "reverse") or len(lg) < 2:
-            continue
-        order = np.argsort(-lg, kind="stable")
-        p = _sigmoid(lg[order])
-        if float(e.evidence.name[order[0]]) >= 0.85:
-            continue
-        first = int(e.evidence.candidates[order[0]]) in e.gold
-        second = int(e.evidence.candidates[order[1]]) in e.gold
-        rows.append((float(p[0] - p[1]), first, second))
-    chosen, stats = 0.0, {"margin": 0.0, "fires": 0}
-    for margin in np.round(np.arange(0.01, 0.31, 0.01), 2):
-        fired = [r for r in rows if r[0] < margin]
-        if not fired:
-            continue
-        first_right = sum(r[1] for r in fired)
-        second_right = sum(r[2] for r in fired)
-        if second_right < first_right:
-            break  # wider margins only add queries whose first answer was right
-        if second_right >= first_right:
-            chosen = float(margin)
-            stats = {"margin": chosen, "fires": len(fired), "first_right": first_right,
-                     "second_right": second_right, "of": len(rows)}
-    return chosen, stats
-
-
-def _band_stats(sure, top_right, answered, high_from, medium_from) -> dict:
-    bands = {}
-    for name, low, high in (("high", high_from, 2.0), ("medium", medium_from, high_from), ("low", -1, medium_from)):
-        mask = answered & (sure >= low) & (sure < high)
-        bands[name] = {"n": int(mask.sum()), "top_right": round(float(top_right[mask].mean()), 4) if mask.any() else None}
-    return bands
-
-
-def save_decision_model(model: DecisionModel, path: Path = DECISION_FILE) -> None:
-    """Write decision.json atomically (temp file, then rename)."""
-    data = json.dumps(model.model_dump(), indent=1, default=float) + "\n"
-    tmp = Path(path).with_suffix(".json.tmp")
-    tmp.write_text(data, encoding="utf-8")
-    tmp.replace(path)
+                 and float(ev.name[order[0]]) < named)
+    return Decision(tuple(int(i) for i in order), tuple(round(float(p), 4) for p in relevance),
+                    round(covered, 4), bool(abstained), confidence, bool(ambiguous))
 
 
 def untrained_model() -> DecisionModel:

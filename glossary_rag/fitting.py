@@ -1,18 +1,23 @@
 """Fit the decision (glossary_rag/decision.py) on a tune query file, against the enriched index and a plain
-one built from the same glossary without descriptions and questions.
+one built from the same glossary reduced to terms and definitions, as a glossary brought as it is has.
 
 Used by `scripts/fit_decision.py`; nothing at run time imports it.
 """
 
 from __future__ import annotations
 
-
+import json
 import sys
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
-from glossary_rag.decision import DecisionModel, Example, fit_decision, untrained_model
+import numpy as np
+
+from glossary_rag.decision import (CANDIDATE_FEATURES, DECISION_FILE, NAMED, QUERY_FEATURES, DecisionModel, Evidence,
+                                   sigmoid, candidate_features, query_features, rank_logits, untrained_model)
 from glossary_rag.evaluation import EvalQuery, read_queries
+from glossary_rag.glossary import Entry, Glossary
 from glossary_rag.index import build_index, load_index
 from glossary_rag.query import parse_query
 from glossary_rag.search import Retriever
@@ -33,24 +38,144 @@ def collect_examples(retriever: Retriever, queries: list[EvalQuery]) -> list[Exa
     return examples
 
 
-def fit_on_queries(engine, queries_path: Path, log=sys.stderr) -> DecisionModel:
-    """Gather evidence for every tune query on both indexes and fit one decision for both."""
-    queries = read_queries(queries_path)
+def plain_glossary(glossary: Glossary) -> Glossary:
+    """`glossary` as someone else's file would bring it: each entry's term and definition, nothing else (no
+    aliases, examples, descriptions or questions)."""
+    return Glossary(tuple(Entry(id=e.id, term=e.term, definition=e.definition) for e in glossary.entries),
+                    name=f"{glossary.name}-plain")
+
+
+def gather_both(engine, queries: list[EvalQuery], log=sys.stderr) -> list[Example]:
+    """Examples from the engine's own index and from a plain index of the same glossary."""
     neutral = untrained_model()
     enriched = Retriever(engine.glossary, engine.index, engine.encoder, engine.settings, neutral)
     examples = collect_examples(enriched, queries)
-    print(f"enriched index: {len(examples)} examples", file=log)
+    print(f"{engine.settings.index_dir}: {len(examples)} examples", file=log)
+    plain = plain_glossary(engine.glossary)
     with tempfile.TemporaryDirectory(prefix="plain-index-") as folder:
-        build_index(engine.glossary, engine.encoder, Path(folder), enriched=False)
-        plain_index = load_index(Path(folder))
-        plain = Retriever(engine.glossary, plain_index, engine.encoder, engine.settings, neutral)
-        plain_examples = collect_examples(plain, queries)
-    print(f"plain index: {len(plain_examples)} examples", file=log)
-    return fit_decision(examples + plain_examples)
+        build_index(plain, engine.encoder, Path(folder), enriched=False)
+        retriever = Retriever(plain, load_index(Path(folder)), engine.encoder, engine.settings, neutral)
+        plain_examples = collect_examples(retriever, queries)
+    print(f"plain index (terms and definitions only): {len(plain_examples)} examples", file=log)
+    return examples + plain_examples
+
+
+def fit_on_queries(engine, queries_path: Path, log=sys.stderr) -> DecisionModel:
+    """Gather evidence for every tune query on both indexes and fit one decision for both."""
+    return fit_decision(gather_both(engine, read_queries(queries_path), log))
 
 
 def tune_report(model: DecisionModel) -> str:
     return "\n".join(f"{key}: {value}" for key, value in model.tune.items())
 
 
+# --- Fitting the two models -------------------------------------------------------------------------------
+# scikit-learn is a development dependency: nothing at run time imports this module.
 
+@dataclass(frozen=True)
+class Example:
+    """One tune-set query's evidence and its gold entry positions (empty: out of scope)."""
+
+    evidence: Evidence
+    gold: frozenset[int]
+    category: str
+
+
+def fit_decision(examples: list[Example], *, false_abstain_weight: float = 4.0, seed: int = 0) -> DecisionModel:
+    """Fit both models on `examples` and choose the thresholds; deterministic for a given input."""
+    from sklearn.linear_model import LogisticRegression
+
+    ranked = [e for e in examples if e.gold]
+    x_rank = np.vstack([candidate_features(e.evidence) for e in ranked])
+    y_rank = np.concatenate([np.isin(e.evidence.candidates, list(e.gold)) for e in ranked]).astype(int)
+    rank_mean, rank_scale = x_rank.mean(0), x_rank.std(0) + 1e-6
+    rank = LogisticRegression(C=1.0, max_iter=2000, random_state=seed)
+    rank.fit((x_rank - rank_mean) / rank_scale, y_rank)
+    partial = DecisionModel(
+        rank_features=CANDIDATE_FEATURES, rank_coef=tuple(rank.coef_[0]), rank_intercept=float(rank.intercept_[0]),
+        rank_mean=tuple(rank_mean), rank_scale=tuple(rank_scale), scope_features=QUERY_FEATURES,
+        scope_coef=(0.0,) * len(QUERY_FEATURES), scope_intercept=0.0, scope_mean=(0.0,) * len(QUERY_FEATURES),
+        scope_scale=(1.0,) * len(QUERY_FEATURES), abstain_below=0.5, high_from=0.7, medium_from=0.4,
+        ambiguity_margin=0.0)
+    logits = [rank_logits(partial, e.evidence) for e in examples]
+    x_scope = np.vstack([query_features(e.evidence, lg) for e, lg in zip(examples, logits)])
+    y_scope = np.array([bool(e.gold) for e in examples], dtype=int)
+    scope_mean, scope_scale = x_scope.mean(0), x_scope.std(0) + 1e-6
+    scope = LogisticRegression(C=1.0, max_iter=2000, random_state=seed)
+    scope.fit((x_scope - scope_mean) / scope_scale, y_scope)
+    covered = scope.predict_proba((x_scope - scope_mean) / scope_scale)[:, 1]
+    abstain_below, abstain_stats = _choose_abstention(covered, y_scope, false_abstain_weight)
+    top_right = np.array([bool(e.gold) and int(e.evidence.candidates[int(np.argmax(lg))]) in e.gold
+                          for e, lg in zip(examples, logits)])
+    top_prob = np.array([float(sigmoid(lg.max())) for lg in logits])
+    margin, margin_stats = _choose_ambiguity(examples, logits)
+    model = partial.model_copy(update=dict(
+        scope_coef=tuple(scope.coef_[0]), scope_intercept=float(scope.intercept_[0]),
+        scope_mean=tuple(scope_mean), scope_scale=tuple(scope_scale), abstain_below=abstain_below,
+        ambiguity_margin=margin))
+    sure = covered * top_prob
+    bands = _band_stats(sure, top_right, covered >= abstain_below, model.high_from, model.medium_from)
+    return model.model_copy(update={"tune": {"examples": len(examples), "abstention": abstain_stats,
+                                             "ambiguity": margin_stats, "confidence_bands": bands}})
+
+
+def _choose_abstention(covered: np.ndarray, in_scope: np.ndarray, weight: float) -> tuple[float, dict]:
+    """The P(covered) threshold that maximises abstain rate - weight * false-abstain rate on the tune set."""
+    best = None
+    for threshold in np.round(np.arange(0.05, 0.951, 0.01), 2):
+        abstain = covered < threshold
+        oos = float(abstain[in_scope == 0].mean()) if (in_scope == 0).any() else 0.0
+        false = float(abstain[in_scope == 1].mean())
+        score = oos - weight * false
+        if best is None or score > best[0] + 1e-9:
+            best = (score, float(threshold), {"threshold": float(threshold), "abstain_rate": round(oos, 4),
+                                              "false_abstain_rate": round(false, 4),
+                                              "objective": f"abstain - {weight} * false_abstain"})
+    return best[1], best[2]
+
+
+def _choose_ambiguity(examples: list[Example], logits: list[np.ndarray]) -> tuple[float, dict]:
+    """The largest probability margin under which asking "A or B?" is right more often than answering A:
+    among the queries it fires on, the first answer is wrong but the second right at least as often as the
+    first is right."""
+    rows = []
+    for e, lg in zip(examples, logits):
+        if not e.gold or e.evidence.intent not in ("define", "question", "reverse") or len(lg) < 2:
+            continue
+        order = np.argsort(-lg, kind="stable")
+        p = sigmoid(lg[order])
+        if float(e.evidence.name[order[0]]) >= NAMED:
+            continue
+        first = int(e.evidence.candidates[order[0]]) in e.gold
+        second = int(e.evidence.candidates[order[1]]) in e.gold
+        rows.append((float(p[0] - p[1]), first, second))
+    chosen, stats = 0.0, {"margin": 0.0, "fires": 0}
+    for margin in np.round(np.arange(0.01, 0.31, 0.01), 2):
+        fired = [r for r in rows if r[0] < margin]
+        if not fired:
+            continue
+        first_right = sum(r[1] for r in fired)
+        second_right = sum(r[2] for r in fired)
+        if second_right < first_right:
+            break  # wider margins only add queries whose first answer was right
+        if second_right >= first_right:
+            chosen = float(margin)
+            stats = {"margin": chosen, "fires": len(fired), "first_right": first_right,
+                     "second_right": second_right, "of": len(rows)}
+    return chosen, stats
+
+
+def _band_stats(sure, top_right, answered, high_from, medium_from) -> dict:
+    bands = {}
+    for name, low, high in (("high", high_from, 2.0), ("medium", medium_from, high_from), ("low", -1, medium_from)):
+        mask = answered & (sure >= low) & (sure < high)
+        bands[name] = {"n": int(mask.sum()), "top_right": round(float(top_right[mask].mean()), 4) if mask.any() else None}
+    return bands
+
+
+def save_decision_model(model: DecisionModel, path: Path = DECISION_FILE) -> None:
+    """Write decision.json atomically (temp file, then rename)."""
+    data = json.dumps(model.model_dump(), indent=1, default=float) + "\n"
+    tmp = Path(path).with_suffix(".json.tmp")
+    tmp.write_text(data, encoding="utf-8")
+    tmp.replace(path)

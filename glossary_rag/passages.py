@@ -26,7 +26,7 @@ class Passage:
     """One embedded text and the entry it belongs to."""
 
     entry_id: int
-    kind: str  # name | definition | sentence | description | question
+    kind: str  # name | example | definition | sentence | description | question
     text: str
 
 
@@ -44,6 +44,10 @@ def entry_passages(entry: Entry, enriched: bool = True) -> list[Passage]:
     names = entry.term if not entry.aliases else f"{entry.term} ({', '.join(entry.aliases)})"
     passages = [Passage(entry.id, "name", names),
                 Passage(entry.id, "definition", f"{entry.term}: {entry.definition}")]
+    if entry.examples:
+        # Kinds of the concept ("sigmoid, tanh, ReLU" for Activation Function): a query naming one is
+        # about this entry. Scored with the name passages (glossary_rag/decision.py KINDS).
+        passages.append(Passage(entry.id, "example", f"{', '.join(entry.examples)}: kinds of {entry.term}"))
     sentences = split_sentences(entry.definition)
     if len(sentences) > 1:
         passages += [Passage(entry.id, "sentence", s) for s in sentences]

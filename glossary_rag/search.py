@@ -1,34 +1,30 @@
-"""Hybrid retrieval: dense multi-vector + BM25 + name matching, fused into one ranking, plus abstention.
+"""Hybrid retrieval: dense multi-vector + BM25 + name matching gathered into one evidence record per query,
+then ranked and judged by the fitted decision (glossary_rag/decision.py).
 
-Every entry gets three pieces of evidence for a query:
+First stage, for every entry (typos corrected first against the glossary's words, glossary_rag/spelling.py):
   dense    best cosine between the query and any of the entry's passages (name, definition, sentences,
            descriptions, questions) -- an entry is as close as its closest paraphrase;
   lexical  BM25 over its term, aliases and definition, divided by the best BM25 score of the query;
-  name     1.0 when the query is the entry's name or alias, 0.9 when it contains it, less for typos.
-The fused score is a weighted sum (weights in `Settings`, set on the dev set). The glossary "does not
-cover" a query when no name matches and the best dense similarity is below `Settings.abstain_below`
-(or the stricter `abstain_below_unnamed` when the query is a bare "what is X").
+  name     1.0 when the query is the entry's name, alias or example, less when it only contains it or has typos.
+Their weighted sum (weights in `Settings`) picks the first `CANDIDATES`; the decision re-ranks those from
+their evidence (best similarity per passage kind, where the name sits, the query's length, ...) and decides
+abstention, confidence and "did you mean A or B?".
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from glossary_rag.glossary import Glossary
 from glossary_rag.index import LoadedIndex
-from glossary_rag.lexical import LexicalIndex, NameMatcher, Vocabulary
+from glossary_rag.decision import KINDS, Confidence, Decision, DecisionModel, Evidence, decide, load_decision_model
+from glossary_rag.lexical import LexicalIndex, NameMatcher, Vocabulary, normalize_name
 from glossary_rag.query import ABBREVIATIONS
 from glossary_rag.query import Query, parse_query
 from glossary_rag.settings import Settings
-
-# A name match this strong means the person named the entry: never abstain on it.
-NAMED = 0.85
-# Vectors an approximate (IVF) index returns per query: ~25 entries at ~5 vectors each, enough for top-10
-# fusion; the entries it misses still get their lexical and name evidence.
-ANN_CANDIDATES = 128
-
+from glossary_rag.spelling import Speller
 
 @dataclass(frozen=True)
 class Hit:
@@ -47,15 +43,24 @@ class SearchResult:
     query: Query
     hits: tuple[Hit, ...]
     abstained: bool
-    confidence: str  # high | medium | low
+    confidence: Confidence
     # For comparisons: the best hit for each side, in the order the person named them.
     sides: tuple[Hit, ...] = ()
+    # "Did you mean A or B?": the first two answers are about as likely and neither is named.
+    ambiguous: bool = False
+    # P(the glossary covers the query), from the decision; 1.0 for comparisons and follow-ups.
+    covered: float = 1.0
+    # For the first hits: the query's similarity to each sentence of the entry's definition, in order
+    # (None for a sentence an approximate index did not return). Answers lead with the closest sentence.
+    sentence_scores: dict[int, tuple[float | None, ...]] = field(default_factory=dict)
 
 
 class Retriever:
-    """Everything search needs, built once at load: the index, BM25, the name table, position maps."""
+    """Everything search needs, built once at load: the index, BM25, the name table, position maps, the
+    speller and the fitted decision."""
 
-    def __init__(self, glossary: Glossary, index: LoadedIndex, encoder, settings: Settings):
+    def __init__(self, glossary: Glossary, index: LoadedIndex, encoder, settings: Settings,
+                 decision_model: DecisionModel | None = None):
         import faiss
 
         self.glossary, self.index, self.encoder, self.settings = glossary, index, encoder, settings
@@ -66,9 +71,26 @@ class Retriever:
         self.position_of_vector = np.array([position[i] for i in index.entry_of_vector.tolist()], dtype=np.int64)
         self.position = position
         self.lexical = LexicalIndex(entries)
-        self.names = NameMatcher(entries)
-        self.vocabulary = Vocabulary(entries, set(ABBREVIATIONS))
-        self.vector_k = candidate_count(index.faiss_index.ntotal, index.manifest.index_type)
+        self.names = NameMatcher(entries, settings)
+        self.vocabulary = Vocabulary(entries, set(ABBREVIATIONS), settings)
+        self.speller = Speller(entries)
+        self.decision_model = decision_model or load_decision_model()
+        # "Enriched" as the decision means it: the index holds retrieval texts written for people who don't
+        # know the name. A glossary brought as it is has none, whatever the build was asked to include.
+        self.enriched = any(p.kind in ("description", "question") for p in index.passages)
+        self.vector_k = candidate_count(index.faiss_index.ntotal, index.manifest.index_type, settings)
+        # Per entry position: its vector positions and their passage kinds; and its names as a query starts.
+        kind_code = {kind: i for i, kind in enumerate(KINDS)} | {"example": KINDS.index("name")}
+        self.vectors_of: list[list[int]] = [[] for _ in entries]
+        for vector, passage in enumerate(index.passages):
+            self.vectors_of[position[passage.entry_id]].append(vector)
+        self.kind_of_vector = np.array([kind_code.get(p.kind, 1) for p in index.passages], dtype=np.int64)
+        self.name_forms = [{normalize_name(n) for n in (*e.names, *e.examples)} for e in entries]
+        # Vector positions of each entry's definition sentences, in sentence order.
+        self.sentence_vectors: dict[int, list[int]] = {}
+        for vector, passage in enumerate(index.passages):
+            if passage.kind == "sentence":
+                self.sentence_vectors.setdefault(passage.entry_id, []).append(vector)
         # One query at a time: FAISS's OpenMP threads cost more in start-up than they save.
         faiss.omp_set_num_threads(1)
 
@@ -80,14 +102,46 @@ class Retriever:
             return SearchResult(query, (), True, "low")
         if query.intent == "compare":
             return self._search_comparison(query, k)
-        fused, dense, lexical, names = self.score(query.core or query.text)
-        hits = self._top_hits(fused, dense, lexical, names, k)
-        abstained = self.abstains(float(dense.max()), float(names.max()), query.intent,
-                                  self.vocabulary.unknown_share(query.core or query.text))
-        return SearchResult(query, hits, abstained, self.confidence(hits[0], abstained))
+        evidence, scores, similarity = self.gather(query)
+        decision = decide(self.decision_model, evidence, self.settings.named_score)
+        hits = self._ranked_hits(evidence, decision, scores, k)
+        return SearchResult(query, hits, decision.abstained, decision.confidence,
+                            sentence_scores=self._sentence_scores(hits[:3], similarity),
+                            ambiguous=decision.ambiguous, covered=decision.covered)
+
+    def gather(self, query: Query) -> tuple[Evidence, tuple[np.ndarray, ...], dict[int, float]]:
+        """The evidence record for `query`, the first-stage score arrays and the per-vector similarities."""
+        text = query.core or query.text
+        (fused, dense, lexical, names), similarity, lexical_top = self._score(self.speller.correct(text))
+        candidates = top_k_stable(fused, min(self.settings.candidates, len(fused)))
+        by_kind = np.zeros((len(candidates), len(KINDS)), dtype=np.float64)
+        for row, entry in enumerate(candidates.tolist()):
+            for vector in self.vectors_of[entry]:
+                value = similarity.get(vector)
+                if value is not None:
+                    kind = self.kind_of_vector[vector]
+                    by_kind[row, kind] = max(by_kind[row, kind], value)
+        norm = normalize_name(text)
+        at_start = np.array([float(any(norm == f or norm.startswith(f + " ") for f in self.name_forms[e]))
+                             for e in candidates.tolist()])
+        padded = f" {norm} "
+        mentioned = np.array([float(any(f" {f} " in padded for f in self.name_forms[e])) for e in candidates.tolist()])
+        ordered = np.sort(dense)[::-1]
+        evidence = Evidence(
+            intent=query.intent, n_words=len(text.split()), unknown_share=self.vocabulary.unknown_share(text),
+            enriched=self.enriched, candidates=candidates, dense=dense[candidates].astype(np.float64),
+            by_kind=by_kind, lexical=lexical[candidates].astype(np.float64),
+            name=names[candidates].astype(np.float64), name_at_start=at_start, mentioned=mentioned,
+            best_dense=float(ordered[0]), second_dense=float(ordered[1]) if len(ordered) > 1 else 0.0,
+            lexical_top=lexical_top)
+        return evidence, (fused, dense, lexical, names), similarity
 
     def score(self, text: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """Fused, dense, lexical and name scores of every entry, aligned with `self.ids`."""
+        """First-stage fused, dense, lexical and name scores of every entry, aligned with `self.ids`."""
+        return self._score(text)[0]
+
+    def _score(self, text: str):
+        """`score`, plus the similarity of each vector position the index returned and the best raw BM25."""
         s = self.settings
         vector = self.encoder.encode_query(text)
         similarities, positions = nearest_vectors(self.index.faiss_index, vector, self.vector_k)
@@ -100,63 +154,60 @@ class Retriever:
         for entry_id, score in self.names.match(text).items():
             names[self.position[entry_id]] = score
         fused = s.weight_dense * dense + s.weight_lexical * lexical + s.weight_name * names
-        return fused, dense, lexical, names
+        return (fused, dense, lexical, names), dict(zip(positions.tolist(), similarities.tolist())), top
 
-    def abstains(self, best_dense: float, best_name: float, intent: str, unknown_share: float) -> bool:
-        """True when the glossary does not cover the query: nothing named, nothing close in meaning.
+    def _ranked_hits(self, ev: Evidence, decision: Decision, scores, k: int) -> tuple[Hit, ...]:
+        # The decision orders the candidates; entries past them keep the first-stage order, below them.
+        fused, dense, lexical, names = scores
+        order = [int(ev.candidates[i]) for i in decision.order]
+        relevance = dict(zip(order, decision.relevance))
+        if k > len(order):
+            taken = set(order)
+            order += [int(i) for i in top_k_stable(fused, min(len(fused), k + len(order))) if int(i) not in taken]
+        return tuple(Hit(int(self.ids[i]), self.terms[i], round(float(relevance.get(i, 0.0)), 4),
+                         round(float(dense[i]), 4), round(float(lexical[i]), 4), round(float(names[i]), 4))
+                     for i in order[:k])
 
-        A short "what is X" whose X names no entry (random forest, k-means) is held to a higher bar, and
-        so is a query full of words the glossary never uses: a term we don't have still lands near
-        related entries, and that nearness is not an answer.
-        """
-        if best_name >= NAMED:
-            return False
-        s = self.settings
-        threshold = s.abstain_below_unnamed if intent == "define" else s.abstain_below
-        return best_dense < threshold + s.abstain_unknown_penalty * unknown_share
-
-    def confidence(self, best: Hit, abstained: bool) -> str:
-        if abstained:
-            return "low"
-        if best.name >= NAMED or best.dense >= self.settings.abstain_below + 0.15:
-            return "high"
-        return "medium"
-
-    def _top_hits(self, fused, dense, lexical, names, k: int) -> tuple[Hit, ...]:
-        order = top_k_stable(fused, k)
-        return tuple(Hit(int(self.ids[i]), self.terms[i], round(float(fused[i]), 4), round(float(dense[i]), 4),
-                         round(float(lexical[i]), 4), round(float(names[i]), 4)) for i in order)
+    def _sentence_scores(self, hits: tuple[Hit, ...], similarity: dict[int, float]
+                         ) -> dict[int, tuple[float | None, ...]]:
+        return {h.id: tuple(similarity.get(v) for v in self.sentence_vectors.get(h.id, ())) for h in hits}
 
     def _search_comparison(self, query: Query, k: int) -> SearchResult:
         # Each side is searched on its own, so "X vs Y" puts the best entry for X and for Y first.
         side_results = [self.search(parse_query(part, self.settings.max_query_chars), k)
                         for part in query.parts]
-        whole = self.score(query.text)
+        fused, dense, lexical, names = self.score(query.text)
         sides: list[Hit] = []
         for result in side_results:
             best = next((h for h in result.hits if h.id not in {s.id for s in sides}), None)
             if best is not None and not result.abstained:
                 sides.append(best)
-        rest = self._top_hits(*whole, k + len(sides))
-        hits = tuple(sides) + tuple(h for h in rest if h.id not in {s.id for s in sides})
+        taken = {s.id for s in sides}
+        rest = [Hit(int(self.ids[i]), self.terms[i], 0.0, round(float(dense[i]), 4), round(float(lexical[i]), 4),
+                    round(float(names[i]), 4)) for i in top_k_stable(fused, k + len(sides))]
+        hits = tuple(sides) + tuple(h for h in rest if h.id not in taken)
         abstained = not sides
-        best = sides[0] if sides else hits[0]
-        return SearchResult(query, hits[:max(k, len(sides))], abstained, self.confidence(best, abstained),
+        confidence = min((r.confidence for r, _ in zip(side_results, sides)), key=_CONFIDENCE_ORDER.index,
+                         default="low")
+        return SearchResult(query, hits[:max(k, len(sides))], abstained, "low" if abstained else confidence,
                             tuple(sides))
 
 
-def candidate_count(total: int, index_type: str) -> int:
+_CONFIDENCE_ORDER = ("low", "medium", "high")
+
+
+def candidate_count(total: int, index_type: str, settings: Settings = Settings()) -> int:
     """How many nearest vectors a query asks the index for.
 
     Small flat indexes: every vector (exact). An approximate index (IVF, or HNSW from older builds) returns
-    a small pool: ~25 entries at ~5 vectors each, plenty for top-10 fusion (see README "Performance").
+    a small pool: ~25 entries at ~5 vectors each, plenty for the candidates (see README "Performance").
 
     >>> candidate_count(1727, "flat"), candidate_count(50_000, "flat"), candidate_count(500_000, "ivf")
     (1727, 1024, 128)
     """
     if index_type != "flat":
-        return min(total, ANN_CANDIDATES)
-    return total if total <= 20_000 else 1024
+        return min(total, settings.ann_candidates)
+    return total if total <= settings.exact_up_to else settings.flat_candidates
 
 
 def nearest_vectors(faiss_index, vector: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
@@ -176,6 +227,10 @@ def nearest_vectors(faiss_index, vector: np.ndarray, k: int) -> tuple[np.ndarray
     return similarities[0][found], positions[0][found]
 
 
+# Up to this many scores a full stable sort is as fast as partitioning first (numpy, measured in commit 63986c0).
+_SORT_WHOLE_UP_TO = 4096
+
+
 def top_k_stable(scores: np.ndarray, k: int) -> np.ndarray:
     """`np.argsort(-scores, kind="stable")[:k]` (highest first, ties by position) without sorting all of a
     100,000-entry array: partition out the k best, then sort just those.
@@ -183,7 +238,7 @@ def top_k_stable(scores: np.ndarray, k: int) -> np.ndarray:
     >>> top_k_stable(np.array([0.1, 0.5, 0.3, 0.5]), 2), top_k_stable(np.arange(5000.0) % 7, 3)
     (array([1, 3]), array([ 6, 13, 20]))
     """
-    if k >= len(scores) or len(scores) <= 4096:
+    if k >= len(scores) or len(scores) <= _SORT_WHOLE_UP_TO:
         return np.argsort(-scores, kind="stable")[:k]
     negated = -scores
     kth = np.partition(negated, k - 1)[k - 1]

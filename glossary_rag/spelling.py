@@ -20,12 +20,13 @@ from rapidfuzz import fuzz, process
 
 from glossary_rag.glossary import Entry
 
-# 85 accepts one wrong or missing letter in a 7-letter word ("dropot", "overfiting") or a missing last
-# letter in a 4-letter one ("epoc") and rejects different words of similar shape ("forest"/"forget" score
-# 83). Words under MIN_LENGTH letters are never changed: they are mostly acronyms, where a one-letter change
-# is another word.
+# 85 accepts one wrong or missing letter in a 7-letter word ("dropot", "overfiting") and rejects different
+# words of similar shape ("forest"/"forget" score 83). Words under MIN_LENGTH letters are never changed
+# (mostly acronyms); words shorter than FUZZY_LENGTH are only completed by one missing last letter ("epoc"
+# -> "epoch"), because any other one-letter change of a short word is usually another word ("bake"/"brake").
 CUTOFF = 85.0
 MIN_LENGTH = 4
+FUZZY_LENGTH = 5
 _WORD = re.compile(r"[A-Za-z][A-Za-z0-9'-]*")
 
 
@@ -49,6 +50,9 @@ class Speller:
         if len(lower) < MIN_LENGTH or lower in self.counts or not lower.isalpha():
             return word
         candidates = self.by_letter.get(lower[0], [])
+        if len(lower) < FUZZY_LENGTH:
+            completions = [w for w in candidates if len(w) == len(lower) + 1 and w.startswith(lower)]
+            return completions[0] if completions else word  # the most frequent
         found = process.extractOne(lower, candidates, scorer=fuzz.ratio, score_cutoff=CUTOFF)
         return found[0] if found else word
 

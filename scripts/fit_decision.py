@@ -12,9 +12,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from glossary_rag.decision import DECISION_FILE, save_decision_model, untrained_model  # noqa: E402
+from glossary_rag.decision import DECISION_FILE, untrained_model  # noqa: E402
 from glossary_rag.engine import Engine  # noqa: E402
-from glossary_rag.fitting import fit_on_queries, tune_report  # noqa: E402
+from glossary_rag.fitting import fit_on_queries, save_decision_model, tune_report  # noqa: E402
 from glossary_rag.settings import PROJECT_ROOT, Settings  # noqa: E402
 
 

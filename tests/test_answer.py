@@ -12,8 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from glossary_rag.answer import (EMPTY_PROMPT, NEARBY_MIN_DENSE, NOT_COVERED, Answer, Citation,
-                                 compose_answer)
+from glossary_rag.answer import EMPTY_PROMPT, NOT_COVERED, Answer, Citation, compose_answer
 from glossary_rag.engine import Engine
 from glossary_rag.glossary import load_glossary
 from glossary_rag.query import parse_query
@@ -83,7 +82,7 @@ def reference(encoder, tmp_path_factory) -> Engine:
 
 def answer_and_result(engine: Engine, question: str) -> tuple[Answer, SearchResult]:
     result = engine.search(question)
-    return compose_answer(result, engine.glossary, engine.settings.ambiguity_margin), result
+    return compose_answer(result, engine.glossary, engine.settings), result
 
 
 def expected(result: SearchResult, text: str, citations: list[tuple[int, str]], kind: str,
@@ -189,12 +188,12 @@ def test_define_shows_the_whole_short_definition(reference):
 
 def test_abstention_says_what_the_glossary_covers_and_guesses_nothing(reference):
     answer, result = answer_and_result(reference, "how do I bake sourdough bread")
-    assert result.abstained and max(h.dense for h in result.hits) < NEARBY_MIN_DENSE
+    assert result.abstained and max(h.dense for h in result.hits) < Settings().nearby_min_dense
     assert answer == expected(result, NOT_COVERED, [], "abstain")
     assert answer.text.startswith("The glossary doesn't cover that, so I won't guess")
 
 
-@pytest.mark.parametrize("dense, listed", [(NEARBY_MIN_DENSE + 0.01, True), (NEARBY_MIN_DENSE - 0.01, False)])
+@pytest.mark.parametrize("dense, listed", [(Settings().nearby_min_dense + 0.01, True), (Settings().nearby_min_dense - 0.01, False)])
 def test_abstention_lists_nearby_entries_only_when_they_are_near(reference, dense, listed):
     hits = (Hit(OVERFITTING, "Overfitting", 0.5, dense=dense), Hit(DROPOUT, "Dropout", 0.3, dense=0.1))
     result = SearchResult(parse_query("what is a validation curve"), hits, True, "low")

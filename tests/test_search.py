@@ -84,3 +84,29 @@ def test_parse_query(text, intent, core):
 def test_long_input_is_cut_and_flagged():
     query = parse_query("word " * 5000, max_chars=1000)
     assert query.truncated and len(query.text) <= 1000
+
+
+# --- Oracle: the dense path the retriever uses, against numpy ----------------------------------------------------
+
+@pytest.mark.parametrize("text", ["dropout", "what's the term for a model that memorizes its training data",
+                                  "gradiant decent", "🧠 pizza", "x"])
+def test_dense_scores_equal_a_numpy_brute_force_per_entry_max(engine, text):
+    """The retriever's dense score of an entry (FAISS range search over every vector, then the best vector
+    per entry via np.maximum.at) equals numpy: every passage vector's cosine with the query, max per entry."""
+    import numpy as np
+
+    from glossary_rag.search import nearest_vectors
+
+    retriever, index = engine.retriever, engine.index
+    faiss_index = index.faiss_index
+    vectors = faiss_index.reconstruct_n(0, faiss_index.ntotal)
+    query = engine.encoder.encode_query(text)
+    cosines = vectors @ query
+    expected = np.array([cosines[index.entry_of_vector == entry_id].max() for entry_id in retriever.ids.tolist()])
+    dense = retriever.score(text)[1]
+    assert retriever.vector_k == faiss_index.ntotal  # a flat index is asked for every vector: the range search
+    np.testing.assert_allclose(dense, expected, rtol=0, atol=1e-5)
+    # And the range search itself returns each vector exactly once, with its cosine.
+    similarities, positions = nearest_vectors(faiss_index, query, retriever.vector_k)
+    assert sorted(positions.tolist()) == list(range(faiss_index.ntotal))
+    np.testing.assert_allclose(similarities, cosines[positions], rtol=0, atol=1e-5)
