@@ -285,7 +285,7 @@ def main(argv: list[str] | None = None) -> int:
     settings = load_settings(args)
     try:
         # rebuild=True: a missing or stale index/ is rebuilt once (with a log line) instead of refusing to start.
-        engine = Engine.load(settings, rebuild=True, encoder=load_space_encoder(settings.model))
+        engine = Engine.load(settings, rebuild=True, load=load_space_encoder)
         feedback = FeedbackStore(feedback_path_from_env())
     except (GlossaryError, IndexError_, ModelLoadError, FeedbackError) as err:
         print(f"error: {err}", file=sys.stderr)

@@ -28,6 +28,7 @@ import numpy as np
 from bench.load import measure_http
 from bench.scale import measure_scale_in_fresh_process
 from bench.serving import PROJECT_ROOT, percentiles
+from glossary_rag.adapt import select_adapter
 from glossary_rag.embed import Encoder, load_encoder
 from glossary_rag.engine import Engine
 from glossary_rag.glossary import load_glossary
@@ -79,7 +80,7 @@ def run_benchmark(options: Options, settings: Settings | None = None, log=sys.st
         glossary = load_glossary(snapshot.glossary_path)
         questions = distinct_questions(glossary, PROJECT_ROOT / "eval" / "dev_queries.jsonl")
         _say(log, f"{len(glossary.entries)} entries, {len(questions)} distinct questions; building the index")
-        encoder = load_encoder(snapshot.model)
+        encoder = load_encoder(snapshot.model, select_adapter(snapshot.adapter, glossary))
         result.update(measure_build(glossary, encoder, snapshot))
         engine = Engine.load(snapshot, encoder=encoder)
         # The same model with no query cache: every ask pays its encodes (a comparison would otherwise

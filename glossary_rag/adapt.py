@@ -145,6 +145,26 @@ def train_adapter(glossary: Glossary, model_path: str, out_dir: Path, config: Tr
     return record
 
 
+def adapter_glossary_hash(adapter_dir: str | Path) -> str | None:
+    """The content hash of the glossary the adapter in `adapter_dir` was trained on; None when there is none."""
+    record = Path(adapter_dir) / TRAINING_FILE
+    if not adapter_dir or not (Path(adapter_dir) / ADAPTER_WEIGHTS).is_file() or not record.is_file():
+        return None
+    try:
+        return json.loads(record.read_text(encoding="utf-8")).get("glossary_hash")
+    except (OSError, ValueError):
+        return None
+
+
+def select_adapter(adapter_dir: str | Path, glossary: Glossary) -> str:
+    """`adapter_dir` when its adapter was trained on exactly this glossary, else "" (the plain model).
+
+    An adapter is fitted to one glossary's texts: another glossary (one someone brings, or ours after an
+    edit) gets the plain model, and `build --check` says the adapter needs retraining.
+    """
+    return str(adapter_dir) if adapter_glossary_hash(adapter_dir) == glossary.content_hash else ""
+
+
 def adapter_digest(adapter_dir: Path) -> str:
     """Short sha256 of the adapter's weights: part of the model id, so an index built without it (or with
     another adapter) is stale."""

@@ -6,6 +6,7 @@ import sys
 import time
 from pathlib import Path
 
+from glossary_rag.adapt import adapter_glossary_hash, select_adapter
 from glossary_rag.embed import load_encoder
 from glossary_rag.glossary import load_glossary
 from glossary_rag.index import build_index, index_dir_for, load_index
@@ -21,7 +22,7 @@ def build_command(settings: Settings, *, check: bool = False, enriched: bool = T
     explicit = f" --index {index_dir}" if index_dir == Path(settings.index_dir) else ""
     rebuild = ("Rebuild with `python scripts/build_index.py` and commit index/." if house else
                f"Rebuild with `python scripts/build_index.py --glossary {settings.glossary_path}{explicit}`.")
-    encoder = encoder or load_encoder(settings.model, settings.adapter)
+    encoder = encoder or load_encoder(settings.model, select_adapter(settings.adapter, glossary))
     if check:
         try:
             manifest = read_manifest(index_dir)
@@ -29,6 +30,11 @@ def build_command(settings: Settings, *, check: bool = False, enriched: bool = T
                                  fingerprint=encoder.fingerprint(), dimension=encoder.dimension)
             if manifest.enriched != enriched:
                 problems.append(f"built with enrichment={manifest.enriched}, expected {enriched}")
+            trained_on = adapter_glossary_hash(settings.adapter)
+            if house and trained_on not in (None, glossary.content_hash):
+                problems.append(f"the adapter in {settings.adapter} was trained on another version of the glossary "
+                                f"(hash {trained_on[:12]}); retrain it with `python scripts/train_adapter.py`, "
+                                "then rebuild and refit (`python scripts/fit_decision.py`)")
             if not problems:
                 load_index(index_dir, glossary=glossary)  # checksums and counts
         except IndexError_ as err:

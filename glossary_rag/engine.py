@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from glossary_rag.adapt import select_adapter
 from glossary_rag.answer import Answer, compose_answer
 from glossary_rag.decision import DecisionModel
 from glossary_rag.embed import Encoder, load_encoder
@@ -35,13 +37,17 @@ class Engine:
 
     @classmethod
     def load(cls, settings: Settings | None = None, *, rebuild: bool = False,
-             encoder: Encoder | None = None, decision_model: DecisionModel | None = None) -> "Engine":
-        """Load glossary, model and index. With `rebuild`, a missing/stale/corrupt index is rebuilt once."""
+             encoder: Encoder | None = None, decision_model: DecisionModel | None = None,
+             load: Callable[[str, str], Encoder] = load_encoder) -> "Engine":
+        """Load glossary, model and index. With `rebuild`, a missing/stale/corrupt index is rebuilt once.
+
+        `load(model, adapter)` loads the encoder when none is given (the app wraps it for ZeroGPU); the
+        adapter is the glossary's own, or "" for a glossary it was not trained on."""
         settings = settings or Settings.from_env()
         glossary = load_glossary(settings.glossary_path)
         # Each glossary has its own index folder (index/ for ours); settings.index_dir then names it.
         settings = dataclasses.replace(settings, index_dir=index_dir_for(settings, glossary))
-        encoder = encoder or load_encoder(settings.model, settings.adapter)
+        encoder = encoder or load(settings.model, select_adapter(settings.adapter, glossary))
         fingerprint = encoder.fingerprint()
         try:
             index = load_index(settings.index_dir, glossary=glossary, model=encoder.model_id,

@@ -16,6 +16,7 @@ import numpy as np
 
 from glossary_rag.decision import (CANDIDATE_FEATURES, DECISION_FILE, NAMED, QUERY_FEATURES, DecisionModel, Evidence,
                                    sigmoid, candidate_features, query_features, rank_logits, untrained_model)
+from glossary_rag.embed import load_encoder
 from glossary_rag.evaluation import EvalQuery, read_queries
 from glossary_rag.glossary import Entry, Glossary
 from glossary_rag.index import build_index, load_index
@@ -52,9 +53,12 @@ def gather_both(engine, queries: list[EvalQuery], log=sys.stderr) -> list[Exampl
     examples = collect_examples(enriched, queries)
     print(f"{engine.settings.index_dir}: {len(examples)} examples", file=log)
     plain = plain_glossary(engine.glossary)
+    # A glossary brought as it is gets the plain model (an adapter serves only the glossary it was trained
+    # on, glossary_rag/adapt.py), so its evidence is gathered with the plain model too.
+    encoder = engine.encoder if engine.encoder.model_id == engine.settings.model else load_encoder(engine.settings.model)
     with tempfile.TemporaryDirectory(prefix="plain-index-") as folder:
-        build_index(plain, engine.encoder, Path(folder), enriched=False)
-        retriever = Retriever(plain, load_index(Path(folder)), engine.encoder, engine.settings, neutral)
+        build_index(plain, encoder, Path(folder), enriched=False)
+        retriever = Retriever(plain, load_index(Path(folder)), encoder, engine.settings, neutral)
         plain_examples = collect_examples(retriever, queries)
     print(f"plain index (terms and definitions only): {len(plain_examples)} examples", file=log)
     return examples + plain_examples

@@ -74,7 +74,7 @@ class Retriever:
         self.names = NameMatcher(entries, settings)
         self.vocabulary = Vocabulary(entries, set(ABBREVIATIONS), settings)
         self.speller = Speller(entries)
-        self.decision_model = decision_model or load_decision_model()
+        self.decision_model = decision_model or load_decision_model(settings.decision_path)
         # "Enriched" as the decision means it: the index holds retrieval texts written for people who don't
         # know the name. A glossary brought as it is has none, whatever the build was asked to include.
         self.enriched = any(p.kind in ("description", "question") for p in index.passages)

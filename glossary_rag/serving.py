@@ -66,9 +66,9 @@ class SpaceEncoder(Encoder):
         return vectors
 
 
-def load_space_encoder(model: str) -> Encoder:
-    """`load_encoder(model)`, wrapped by `wrap_for_spaces`."""
-    return wrap_for_spaces(load_encoder(model))
+def load_space_encoder(model: str, adapter: str = "") -> Encoder:
+    """`load_encoder(model, adapter)`, wrapped by `wrap_for_spaces`."""
+    return wrap_for_spaces(load_encoder(model, adapter))
 
 
 def wrap_for_spaces(encoder: Encoder) -> Encoder:

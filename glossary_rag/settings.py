@@ -29,6 +29,8 @@ class Settings:
     model: str = DEFAULT_MODEL
     # LoRA adapter merged into the model (scripts/train_adapter.py writes it); "" or a missing folder: none.
     adapter: str = str(PROJECT_ROOT / "adapter")
+    # The fitted decision (scripts/fit_decision.py writes it); another file tries other parameters.
+    decision_path: Path = PROJECT_ROOT / "glossary_rag" / "decision.json"
     glossary_path: Path = PROJECT_ROOT / "glossary"
     index_dir: Path = PROJECT_ROOT / "index"
     # Where any glossary other than glossary/ keeps its index when no index_dir is given (see index.index_dir_for).

@@ -12,7 +12,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from glossary_rag.decision import DECISION_FILE, untrained_model  # noqa: E402
+from glossary_rag.decision import untrained_model  # noqa: E402
 from glossary_rag.engine import Engine  # noqa: E402
 from glossary_rag.fitting import fit_on_queries, save_decision_model, tune_report  # noqa: E402
 from glossary_rag.settings import PROJECT_ROOT, Settings  # noqa: E402
@@ -21,13 +21,14 @@ from glossary_rag.settings import PROJECT_ROOT, Settings  # noqa: E402
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--queries", type=Path, default=PROJECT_ROOT / "eval" / "tune_queries.jsonl")
-    parser.add_argument("--out", type=Path, default=DECISION_FILE)
+    parser.add_argument("--out", type=Path, default=None, help="default: Settings.decision_path")
     args = parser.parse_args()
     engine = Engine.load(Settings.from_env(), decision_model=untrained_model())
     model = fit_on_queries(engine, args.queries)
-    save_decision_model(model, args.out)
+    out = args.out or engine.settings.decision_path
+    save_decision_model(model, out)
     print(tune_report(model))
-    print(f"wrote {args.out}")
+    print(f"wrote {out}")
 
 
 if __name__ == "__main__":

@@ -12,14 +12,16 @@ from pathlib import Path
 import pytest
 
 from bench.serving import free_port
+from glossary_rag.adapt import select_adapter
 from glossary_rag.embed import load_encoder
+from glossary_rag.glossary import load_glossary
 from glossary_rag.settings import PROJECT_ROOT, Settings
 
 
 
 @pytest.fixture(scope="session")
 def encoder():
-    return load_encoder(Settings().model, Settings().adapter)
+    return load_encoder(Settings().model, select_adapter(Settings().adapter, load_glossary(Settings().glossary_path)))
 
 
 @pytest.fixture(scope="session")
