@@ -109,7 +109,7 @@ def test_did_you_mean_offers_both_as_clickable_options(handlers, engine):
     """Two entries about as likely, neither named: the answer asks which, and each is a button that asks it.
     The ranking is given (the real one moves with every refit); what is tested is what the page does with it."""
     hits = (Hit(8, "Gradient Descent", 0.70, dense=0.6), Hit(75, "Gradient Clipping", 0.69, dense=0.6))
-    answer = compose_answer(SearchResult(parse_query("what is gradient"), hits, False, "medium"), engine.glossary,
+    answer = compose_answer(SearchResult(parse_query("what is gradient"), hits, False, "medium", ambiguous=True), engine.glossary,
                             engine.settings)
     assert answer.kind == "did_you_mean"
     assert answer.text.startswith("Did you mean **Gradient Descent** [1] or **Gradient Clipping** [2]?")

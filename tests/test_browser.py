@@ -116,10 +116,10 @@ def test_a_like_survives_the_next_message_and_clicking_it_again_takes_it_back(pa
 
 
 def test_suggestions_and_follow_ups(page):
-    page.get_by_role("button", name="Select example 5: what is gradient", exact=True).click()
-    expect(page.locator("#chat")).to_contain_text("Did you mean Gradient Descent [1] or Gradient Clipping [2]?")
-    page.locator("#chat").get_by_role("button", name="What is Gradient Descent?").click()
-    expect(page.locator("#chat .message-row").last).to_contain_text("Gradient Descent —")
+    page.get_by_role("button", name="Select example 5: what is loss", exact=True).click()
+    expect(page.locator("#chat")).to_contain_text("Did you mean Cross-Entropy Loss [1] or Loss Function [2]?")
+    page.locator("#chat").get_by_role("button", name="What is Loss Function?").click()
+    expect(page.locator("#chat .message-row").last).to_contain_text("Loss Function —")
     ask(page, "tell me more")
     expect(page.locator("#chat .message-row").last).to_contain_text("In plain words [1]:")
     expect(page.locator("#nearest")).to_contain_text("no search was needed")

@@ -130,7 +130,7 @@ DAMAGES = {
                                            r"of 384; \d+ passages\)\. "),
     "other-model": (lambda g, i, e: index_of_another_model(g, i, e, same_identity=False),
                     IndexStaleError, r"{i}: built with model 'sentence-transformers/all-mpnet-base-v2', configured "
-                                     r"model is 'sentence-transformers/all-MiniLM-L6-v2'\. "),
+                                     r"model is 'sentence-transformers/all-MiniLM-L6-v2(\+adapter-[0-9a-f]+)?'\. "),
     "other-dimension": (lambda g, i, e: index_of_another_model(g, i, e, same_identity=True),
                         IndexStaleError, r"{i}: vectors have dimension 768, the model makes 384\. "),
     "missing-index": (lambda g, i, e: shutil.rmtree(i),

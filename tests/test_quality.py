@@ -16,22 +16,24 @@ def report(engine):
     return summarize(run_system(engine, read_queries(PROJECT_ROOT / "eval" / "dev_queries.jsonl")))
 
 
+# Measured (README "Quality"): direct 0.991, reverse 0.988, question 0.938, noisy 0.990, compare all@3 0.975,
+# out-of-scope abstain 0.907, false abstain 0.006. The dev set never fits anything (eval/README.md).
 @pytest.mark.parametrize("category, metric, floor", [
     ("direct", "hit@1", 0.97),
-    ("reverse", "hit@1", 0.93),
-    ("question", "hit@1", 0.82),
+    ("reverse", "hit@1", 0.95),
+    ("question", "hit@1", 0.90),
     ("noisy", "hit@1", 0.95),
-    ("compare", "all@3", 0.92),
-    ("out_of_scope", "abstain_rate", 0.85),
+    ("compare", "all@3", 0.93),
+    ("out_of_scope", "abstain_rate", 0.87),
 ])
 def test_dev_set_floor(report, category, metric, floor):
     assert report["categories"][category][metric] >= floor, report["categories"][category]
 
 
 def test_false_abstentions_are_rare(report):
-    assert report["false_abstain_rate"] <= 0.03
+    assert report["false_abstain_rate"] <= 0.02
 
 
 def test_report_follows_the_contract(report):
     assert set(report) == {"n", "categories", "false_abstain_rate", "latency_ms"}
-    assert report["n"] >= 250 and set(report["latency_ms"]) == {"p50", "p95"}
+    assert report["n"] >= 600 and set(report["latency_ms"]) == {"p50", "p95"}
