@@ -175,7 +175,9 @@ def decide(model: DecisionModel, ev: Evidence, named: float = NAMED) -> Decision
     order = np.argsort(-logits, kind="stable")
     relevance = sigmoid(logits[order])
     covered = covered_probability(model, ev, logits)
-    abstained = covered < model.abstain_below
+    # A query that is an entry's name, alias or example is about that entry whatever the model says: the
+    # one hard rule, because a person who types "BCE" or "maxpool" must get the entry, not "not covered".
+    abstained = covered < model.abstain_below and float(ev.name.max()) < named
     sure = covered * float(relevance[0])
     confidence: Confidence = ("low" if abstained else "high" if sure >= model.high_from
                               else "medium" if sure >= model.medium_from else "low")

@@ -108,7 +108,8 @@ def fit_decision(examples: list[Example], *, false_abstain_weight: float = 4.0, 
     scope = LogisticRegression(C=1.0, max_iter=2000, random_state=seed)
     scope.fit((x_scope - scope_mean) / scope_scale, y_scope)
     covered = scope.predict_proba((x_scope - scope_mean) / scope_scale)[:, 1]
-    abstain_below, abstain_stats = _choose_abstention(covered, y_scope, false_abstain_weight)
+    named = np.array([float(e.evidence.name.max()) >= NAMED for e in examples])
+    abstain_below, abstain_stats = _choose_abstention(covered, y_scope, named, false_abstain_weight)
     top_right = np.array([bool(e.gold) and int(e.evidence.candidates[int(np.argmax(lg))]) in e.gold
                           for e, lg in zip(examples, logits)])
     top_prob = np.array([float(sigmoid(lg.max())) for lg in logits])
@@ -118,16 +119,18 @@ def fit_decision(examples: list[Example], *, false_abstain_weight: float = 4.0, 
         scope_mean=tuple(scope_mean), scope_scale=tuple(scope_scale), abstain_below=abstain_below,
         ambiguity_margin=margin))
     sure = covered * top_prob
-    bands = _band_stats(sure, top_right, covered >= abstain_below, model.high_from, model.medium_from)
+    bands = _band_stats(sure, top_right, (covered >= abstain_below) | named, model.high_from, model.medium_from)
     return model.model_copy(update={"tune": {"examples": len(examples), "abstention": abstain_stats,
                                              "ambiguity": margin_stats, "confidence_bands": bands}})
 
 
-def _choose_abstention(covered: np.ndarray, in_scope: np.ndarray, weight: float) -> tuple[float, dict]:
-    """The P(covered) threshold that maximises abstain rate - weight * false-abstain rate on the tune set."""
+def _choose_abstention(covered: np.ndarray, in_scope: np.ndarray, named: np.ndarray, weight: float
+                       ) -> tuple[float, dict]:
+    """The P(covered) threshold that maximises abstain rate - weight * false-abstain rate on the tune set
+    (a query that names an entry is never abstained on, as in `decision.decide`)."""
     best = None
     for threshold in np.round(np.arange(0.05, 0.951, 0.01), 2):
-        abstain = covered < threshold
+        abstain = (covered < threshold) & ~named
         oos = float(abstain[in_scope == 0].mean()) if (in_scope == 0).any() else 0.0
         false = float(abstain[in_scope == 1].mean())
         score = oos - weight * false

@@ -129,6 +129,7 @@ def _side(text: str) -> str:
     intent, core = strip_opener(expand_abbreviations(text.strip()))
     core = re.sub(r"^(?:which\s+is\s+better[\s,:]*|should\s+i\s+use\s+|(?:is|are|use)\s+)", "", core, flags=re.I)
     core = re.sub(r"\s+(?:better|worse|best)$", "", core, flags=re.I)
+    core = re.sub(r"^(?:a|an|the)\s+(?=\S)", "", core, flags=re.I)  # "an epoch and a batch": the sides are names
     return re.sub(r"\s*[,:-]?\s*(?:which\s+(?:is|one).*|what'?s\s+the\s+difference.*)$", "", core, flags=re.I).strip()
 
 

@@ -22,7 +22,7 @@ class Vocabulary:
         self.typo_cutoff = (settings or Settings()).fuzzy_word_cutoff
         words: set[str] = set(extra_words)
         for entry in entries:
-            for text in (*entry.names, entry.definition, *entry.descriptions, *entry.questions):
+            for text in (*entry.names, *entry.examples, entry.definition, *entry.descriptions, *entry.questions):
                 words.update(_WORD.findall(text.lower()))
         self.words = words
         self.typo_candidates = FuzzyTable([w for w in words if len(w) >= 4])

@@ -42,9 +42,15 @@ def test_decide_ranks_judges_and_grades_one_query():
 
 
 def test_far_from_everything_abstains_with_low_confidence():
-    assert decide(hand_model(), make_evidence(dense=(0.3, 0.2, 0.1))) == Decision(
-        order=(0, 2, 1), relevance=(0.2689, 0.1824, 0.1192), covered=0.1192, abstained=True,
+    assert decide(hand_model(), make_evidence(name=(0.5, 0.0, 0.3), dense=(0.3, 0.2, 0.1))) == Decision(
+        order=(0, 2, 1), relevance=(0.1824, 0.1545, 0.1192), covered=0.1192, abstained=True,
         confidence="low", ambiguous=False)
+
+
+def test_a_query_that_names_an_entry_is_never_abstained_on():
+    # Far in meaning (an acronym such as "BCE" embeds poorly), but the name matches exactly.
+    result = decide(hand_model(), make_evidence(dense=(0.3, 0.2, 0.1)))
+    assert result.covered == 0.1192 and not result.abstained and result.order[0] == 0
 
 
 def test_close_unnamed_answers_ask_did_you_mean():
