@@ -84,6 +84,7 @@ class Retriever:
         self.vectors_of: list[list[int]] = [[] for _ in entries]
         for vector, passage in enumerate(index.passages):
             self.vectors_of[position[passage.entry_id]].append(vector)
+        self.vector_array_of = [np.array(v, dtype=np.int64) for v in self.vectors_of]
         self.kind_of_vector = np.array([kind_code.get(p.kind, 1) for p in index.passages], dtype=np.int64)
         self.name_forms = [{normalize_name(n) for n in (*e.names, *e.examples)} for e in entries]
         # Vector positions of each entry's definition sentences, in sentence order.
@@ -109,18 +110,20 @@ class Retriever:
                             sentence_scores=self._sentence_scores(hits[:3], similarity),
                             ambiguous=decision.ambiguous, covered=decision.covered)
 
-    def gather(self, query: Query) -> tuple[Evidence, tuple[np.ndarray, ...], dict[int, float]]:
-        """The evidence record for `query`, the first-stage score arrays and the per-vector similarities."""
+    def gather(self, query: Query) -> tuple[Evidence, tuple[np.ndarray, ...], np.ndarray]:
+        """The evidence record for `query`, the first-stage score arrays and the similarity of every vector
+        (NaN for a vector an approximate index did not return)."""
         text = query.core or query.text
         (fused, dense, lexical, names), similarity, lexical_top = self._score(self.speller.correct(text))
         candidates = top_k_stable(fused, min(self.settings.candidates, len(fused)))
+        # Best similarity per (candidate, passage kind), in one scatter over the candidates' vectors.
+        vectors = [self.vector_array_of[e] for e in candidates.tolist()]
+        flat = np.concatenate(vectors) if vectors else np.zeros(0, dtype=np.int64)
+        rows = np.repeat(np.arange(len(vectors)), [len(v) for v in vectors])
+        values = similarity[flat]
+        found = ~np.isnan(values)
         by_kind = np.zeros((len(candidates), len(KINDS)), dtype=np.float64)
-        for row, entry in enumerate(candidates.tolist()):
-            for vector in self.vectors_of[entry]:
-                value = similarity.get(vector)
-                if value is not None:
-                    kind = self.kind_of_vector[vector]
-                    by_kind[row, kind] = max(by_kind[row, kind], value)
+        np.maximum.at(by_kind, (rows[found], self.kind_of_vector[flat[found]]), values[found].astype(np.float64))
         norm = normalize_name(text)
         at_start = np.array([float(any(norm == f or norm.startswith(f + " ") for f in self.name_forms[e]))
                              for e in candidates.tolist()])
@@ -154,7 +157,9 @@ class Retriever:
         for entry_id, score in self.names.match(text).items():
             names[self.position[entry_id]] = score
         fused = s.weight_dense * dense + s.weight_lexical * lexical + s.weight_name * names
-        return (fused, dense, lexical, names), dict(zip(positions.tolist(), similarities.tolist())), top
+        similarity = np.full(self.index.faiss_index.ntotal, np.nan, dtype=np.float32)
+        similarity[positions] = similarities
+        return (fused, dense, lexical, names), similarity, top
 
     def _ranked_hits(self, ev: Evidence, decision: Decision, scores, k: int) -> tuple[Hit, ...]:
         # The decision orders the candidates; entries past them keep the first-stage order, below them.
@@ -168,9 +173,10 @@ class Retriever:
                          round(float(dense[i]), 4), round(float(lexical[i]), 4), round(float(names[i]), 4))
                      for i in order[:k])
 
-    def _sentence_scores(self, hits: tuple[Hit, ...], similarity: dict[int, float]
+    def _sentence_scores(self, hits: tuple[Hit, ...], similarity: np.ndarray
                          ) -> dict[int, tuple[float | None, ...]]:
-        return {h.id: tuple(similarity.get(v) for v in self.sentence_vectors.get(h.id, ())) for h in hits}
+        return {h.id: tuple(None if np.isnan(x) else float(x) for x in similarity[self.sentence_vectors.get(h.id, [])])
+                for h in hits}
 
     def _search_comparison(self, query: Query, k: int) -> SearchResult:
         # Each side is searched on its own, so "X vs Y" puts the best entry for X and for Y first.
