@@ -46,5 +46,7 @@ def test_a_few_steps_give_an_adapter_that_loads_merged_and_makes_old_indexes_sta
     assert problems and any("model" in p for p in problems), problems
 
 
+# slow: loads a second copy of the model.
+@pytest.mark.slow
 def test_a_missing_adapter_folder_means_the_plain_model(tmp_path):
     assert load_encoder(Settings().model, str(tmp_path / "no-adapter-here")).model_id == Settings().model

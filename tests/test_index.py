@@ -113,6 +113,8 @@ def test_ivf_index_recall(engine):
     assert recall >= 0.97
 
 
+# slow: embeds the whole glossary again (~27 s on 2 cores).
+@pytest.mark.slow
 def test_ivf_build_of_the_real_glossary(engine, encoder, tmp_path):
     """A glossary past the threshold builds an IVF index through the same path, leaves no spooled vectors
     behind, loads with today's search parameters, and ranks like the exact index."""

@@ -210,6 +210,8 @@ def test_the_soak_script_runs_briefly_with_every_request_answered():
 
 # --- The queue's bound -------------------------------------------------------------------------------------------
 
+# slow: a load test, 200 calls through the live server.
+@pytest.mark.slow
 def test_a_burst_of_200_simultaneous_searches_is_all_answered(live, engine):
     """The issue's burst: 200 POST /gradio_api/call/search at once (Gradio's default bound of 64 refused 127).
     Distinct questions, so the embedding cache answers none of them; latency is reported, not asserted."""
