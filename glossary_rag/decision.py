@@ -123,8 +123,10 @@ class DecisionModel(BaseModel):
     scope_intercept: float
     scope_mean: tuple[float, ...]
     scope_scale: tuple[float, ...]
-    # Abstain when P(covered) is below this (chosen on the tune set: see `tune` below).
+    # Abstain when P(covered) is below this (chosen on the tune set: see `tune` below) ...
     abstain_below: float
+    # ... or below this on a plain index (no descriptions or questions: a glossary brought as it is).
+    abstain_below_plain: float = 0.5
     # Confidence bands over P(covered) * P(top answer right).
     high_from: float
     medium_from: float
@@ -177,7 +179,8 @@ def decide(model: DecisionModel, ev: Evidence, named: float = NAMED) -> Decision
     covered = covered_probability(model, ev, logits)
     # A query that is an entry's name, alias or example is about that entry whatever the model says: the
     # one hard rule, because a person who types "BCE" or "maxpool" must get the entry, not "not covered".
-    abstained = covered < model.abstain_below and float(ev.name.max()) < named
+    threshold = model.abstain_below if ev.enriched else model.abstain_below_plain
+    abstained = covered < threshold and float(ev.name.max()) < named
     sure = covered * float(relevance[0])
     confidence: Confidence = ("low" if abstained else "high" if sure >= model.high_from
                               else "medium" if sure >= model.medium_from else "low")
