@@ -45,7 +45,7 @@ EXAMPLES = [
     "What's the term for when a model memorizes its training data?",  # a reverse lookup
     "precision vs recall",                                            # a comparison
     "gradiant decent",                                                # a typo
-    "what is loss",                                                   # ambiguous: did you mean A or B?
+    "what is a random forest?",                                       # not covered: said plainly
 ]
 FOLLOW_UP_HINT = ("Follow up on the last answer with “tell me more”, “what's the opposite?” or "
                   "“compare it with dropout”.")

@@ -124,13 +124,13 @@ def test_did_you_mean_offers_both_as_clickable_options(handlers, engine):
     assert picked[1].focus == 75 and conversation.focus is None  # a question, not an answer: no focus yet
 
 
-def test_examples_cover_question_reverse_comparison_typo_and_ambiguity(handlers):
+def test_examples_cover_question_reverse_comparison_typo_and_a_question_not_covered(handlers):
     def pick(index: int):  # what Gradio sends when the Chatbot's example `index` is clicked
         return gr.SelectData(None, {"index": index, "value": {"text": EXAMPLES[index]}})
 
     kinds = [handlers.respond_to_example(Conversation(), pick(i))[1].turns[0].answer.kind
              for i in range(len(EXAMPLES))]
-    assert kinds == ["definition", "reverse", "compare", "definition", "did_you_mean"]
+    assert kinds == ["definition", "reverse", "compare", "definition", "abstain"]
     chat, conversation, _, cleared = handlers.respond_to_example(Conversation(), pick(2))
     assert conversation.turns[0].message == "precision vs recall" and cleared == ""
 
