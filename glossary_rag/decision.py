@@ -26,6 +26,8 @@ from typing import Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict
 
+from glossary_rag.settings import Settings
+
 Intent = Literal["define", "reverse", "compare", "question", "empty"]
 Confidence = Literal["high", "medium", "low"]
 
@@ -34,10 +36,9 @@ DECISION_FILE = Path(__file__).with_name("decision.json")
 KINDS = ("name", "definition", "sentence", "description", "question")
 # Queries this long or longer describe something; a name inside them is context more often than the answer.
 LONG_QUERY_WORDS = 8
-# Default of Settings.named_score: a name match this strong means the person named the entry (names.py
-# scores an exact alias 1.0 and an exact example 0.95); fitting uses it to leave such queries out of the
-# did-you-mean margin.
-NAMED = 0.85
+# A name match this strong means the person named the entry (names.py scores an exact alias 1.0 and an
+# exact example 0.95): never declined, never asked "did you mean". One value, kept in Settings.
+NAMED = Settings.named_score
 
 
 @dataclass(frozen=True)

@@ -79,19 +79,18 @@ class Retriever:
         # know the name. A glossary brought as it is has none, whatever the build was asked to include.
         self.enriched = any(p.kind in ("description", "question") for p in index.passages)
         self.vector_k = candidate_count(index.faiss_index.ntotal, index.manifest.index_type, settings)
-        # Per entry position: its vector positions and their passage kinds; and its names as a query starts.
+        # Per entry position: its vector positions (the evidence per passage kind reads them), the vectors of
+        # its definition sentences in order (answers quote the closest one), and its names in query form.
         kind_code = {kind: i for i, kind in enumerate(KINDS)} | {"example": KINDS.index("name")}
-        self.vectors_of: list[list[int]] = [[] for _ in entries]
-        for vector, passage in enumerate(index.passages):
-            self.vectors_of[position[passage.entry_id]].append(vector)
-        self.vector_array_of = [np.array(v, dtype=np.int64) for v in self.vectors_of]
         self.kind_of_vector = np.array([kind_code.get(p.kind, 1) for p in index.passages], dtype=np.int64)
-        self.name_forms = [{normalize_name(n) for n in (*e.names, *e.examples)} for e in entries]
-        # Vector positions of each entry's definition sentences, in sentence order.
+        vectors_of: list[list[int]] = [[] for _ in entries]
         self.sentence_vectors: dict[int, list[int]] = {}
         for vector, passage in enumerate(index.passages):
+            vectors_of[position[passage.entry_id]].append(vector)
             if passage.kind == "sentence":
                 self.sentence_vectors.setdefault(passage.entry_id, []).append(vector)
+        self.vectors_of = [np.array(v, dtype=np.int64) for v in vectors_of]
+        self.name_forms = [{normalize_name(n) for n in (*e.names, *e.examples)} for e in entries]
         # One query at a time: FAISS's OpenMP threads cost more in start-up than they save.
         faiss.omp_set_num_threads(1)
 
@@ -117,7 +116,7 @@ class Retriever:
         (fused, dense, lexical, names), similarity, lexical_top = self._score(self.speller.correct(text))
         candidates = top_k_stable(fused, min(self.settings.candidates, len(fused)))
         # Best similarity per (candidate, passage kind), in one scatter over the candidates' vectors.
-        vectors = [self.vector_array_of[e] for e in candidates.tolist()]
+        vectors = [self.vectors_of[e] for e in candidates.tolist()]
         flat = np.concatenate(vectors) if vectors else np.zeros(0, dtype=np.int64)
         rows = np.repeat(np.arange(len(vectors)), [len(v) for v in vectors])
         values = similarity[flat]

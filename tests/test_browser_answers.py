@@ -10,39 +10,20 @@ from __future__ import annotations
 import re
 
 import pytest
-from playwright.sync_api import Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 
 from glossary_rag.passages import split_sentences
-from tests.test_browser import CHROMIUM, CHROMIUM_ARGS
+# The same Chromium, page and typing as the other browser tests (fixtures are found by their imported names).
+from tests.test_browser import ask, browser, page  # noqa: F401
 
 pytestmark = pytest.mark.slow  # a real `python app.py` / Chromium
 
 PRECISION, RECALL, ACTIVATION_FUNCTION = 40, 41, 2
 
-expect.set_options(timeout=30_000)  # the first answer on a fresh server waits for the queue to warm up
 
 
-@pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
-
-
-@pytest.fixture
-def page(browser, live) -> Page:
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    page.goto(live.url)
-    yield page
-    context.close()
-
-
-def ask(page: Page, text: str):
-    box = page.locator("#question textarea")
-    box.fill(text)
-    box.press("Enter")
+def last_answer_after(page: Page, text: str):
+    ask(page, text)
     return page.locator("#chat .message-row").last
 
 
@@ -50,7 +31,7 @@ def test_a_comparison_leads_with_the_contrast_note_citing_both_entries(page, eng
     contrast = engine.glossary.contrast(PRECISION, RECALL)
     assert contrast is not None, "glossary/contrasts.yaml should contrast precision and recall"
     first_sentence = split_sentences(contrast.note)[0].rstrip(".")
-    answer = ask(page, "What is the difference between precision and recall?")
+    answer = last_answer_after(page, "What is the difference between precision and recall?")
     expect(answer).to_contain_text(f"{first_sentence} [1] [2].")
     expect(answer).to_contain_text(re.compile(r"Precision: .+ \[1\]\.\s*Recall: .+ \[2\]\."))
     expect(answer).not_to_contain_text("related but distinct")
@@ -58,6 +39,6 @@ def test_a_comparison_leads_with_the_contrast_note_citing_both_entries(page, eng
 
 def test_an_example_is_answered_as_a_kind_of_its_entry(page, engine):
     term = engine.glossary.by_id[ACTIVATION_FUNCTION].term.lower()
-    answer = ask(page, "what is sigmoid?")
+    answer = last_answer_after(page, "what is sigmoid?")
     expect(answer).to_contain_text(f"Sigmoid is one kind of {term} [1]:")
     expect(page.locator("#nearest")).to_contain_text(engine.glossary.by_id[ACTIVATION_FUNCTION].term)
