@@ -30,6 +30,10 @@ class FuzzyTable:
 
     def __init__(self, names: list[str]):
         self.names = list(names)
+        # Names by first character, sorted by length: for callers that only accept a name beginning like
+        # the phrase (see `matches(..., same_first=True)`), so a long question's ~250 phrases are scored
+        # against the few names that could match instead of all of them.
+        self.by_first = {key: _Bucket(group) for key, group in _group(self.names, lambda n: n[:1]).items()}
         self.buckets: tuple[dict[str, _Bucket], dict[str, _Bucket]] | None = None
         if len(self.names) > self.LARGE:
             first, last = defaultdict(list), defaultdict(list)
@@ -41,11 +45,27 @@ class FuzzyTable:
     def __len__(self) -> int:
         return len(self.names)
 
-    def matches(self, phrases: list[str], cutoff: float) -> list[tuple[str, str, float]]:
-        """(phrase, name, score) for each pair with `fuzz.ratio(phrase, name) >= cutoff`, phrase by phrase."""
+    def matches(self, phrases: list[str], cutoff: float, *, same_first: bool = False
+                ) -> list[tuple[str, str, float]]:
+        """(phrase, name, score) for each pair with `fuzz.ratio(phrase, name) >= cutoff`, phrase by phrase.
+        With `same_first`, only names that begin with the phrase's first character (and whose length can
+        still reach the cutoff) are scored: exact for callers that reject the others anyway.
+
+        >>> FuzzyTable(["dropout", "bropout"]).matches(["dropuot"], 80.0, same_first=True)
+        [('dropuot', 'dropout', 85.71428680419922)]
+        """
         phrases = [p for p in phrases if p]
         if not phrases or not self.names:
             return []
+        if same_first:
+            found = []
+            for first, group in _group(phrases, lambda p: p[:1]).items():
+                bucket = self.by_first.get(first)
+                if bucket is not None:
+                    lengths = [len(p) for p in group]
+                    found += _scored(group, bucket.within_span(min(lengths), max(lengths), cutoff), cutoff)
+            order = {p: i for i, p in enumerate(phrases)}
+            return sorted(found, key=lambda row: order[row[0]])
         if self.buckets is None:
             return _scored(phrases, self.names, cutoff)
         found = []
@@ -70,10 +90,21 @@ class _Bucket:
 
         ratio <= 100 * 2 * min(n, m) / (n + m); solved for the name length m, with a margin of one.
         """
+        return self.within_span(length, length, cutoff)
+
+    def within_span(self, shortest: int, longest: int, cutoff: float) -> list[str]:
+        """Names that could reach the cutoff with a phrase of any length from `shortest` to `longest`."""
         share = cutoff / 100.0
-        low = math.floor(length * share / (2 - share)) - 1
-        high = math.ceil(length * (2 - share) / share) + 1
+        low = math.floor(shortest * share / (2 - share)) - 1
+        high = math.ceil(longest * (2 - share) / share) + 1
         return self.names[bisect_left(self.lengths, low):bisect_right(self.lengths, high)]
+
+
+def _group(items: list[str], key) -> dict:
+    groups: dict = defaultdict(list)
+    for item in items:
+        groups[key(item)].append(item)
+    return groups
 
 
 def _scored(phrases: list[str], names: list[str], cutoff: float) -> list[tuple[str, str, float]]:

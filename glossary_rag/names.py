@@ -118,7 +118,7 @@ class NameMatcher:
         # Typos: compare each phrase of the query with the longer names. People rarely mistype a name's first
         # letter, and a different one is usually a different word ("z score" is not "f score", F1).
         candidates = [g for g in grams if len(g) >= self.min_fuzzy_length and g not in self.exact]
-        for phrase, name, score in self.fuzzy.matches(candidates, self.fuzzy_cutoff):
+        for phrase, name, score in self.fuzzy.matches(candidates, self.fuzzy_cutoff, same_first=True):
             if phrase[0] == name[0]:
                 offer(name, score / 100.0, phrase)
         return found
