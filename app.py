@@ -79,8 +79,10 @@ class Handlers:
         memorizes its training data?"), comparisons ("precision vs recall") and typos ("wat is lstm").
         The answer is built only from glossary entries. The result has "answer" (Markdown whose sentences
         end in [n] citations), "citations" (what each [n] points to: n, id, term), "hits" (the nearest
-        entries: id, term, score, best first) and "abstained" (true when the glossary does not cover the
-        question; the answer then says so instead of guessing).
+        entries: id, term, score, best first), "abstained" (true when the glossary does not cover the
+        question; the answer then says so instead of guessing), "outcome" ("answer", "tentative": the
+        closest entry, said to be possibly not what was asked, or "declined") and "confidence" ("high",
+        "medium" or "low").
 
         Args:
             question: The question in plain words, e.g. "what is dropout?" or "precision vs recall".
@@ -94,8 +96,9 @@ class Handlers:
         """Find the glossary entries nearest to a query, ranked, with scores, without composing an answer.
 
         Use it to see which deep-learning terms match a name, a description or a misspelling. The result
-        has "hits" (id, term, score; best first, higher is closer) and "abstained" (true when the glossary
-        does not seem to cover the query).
+        has "hits" (id, term, score; best first, higher is closer), "abstained" (true when the glossary
+        does not seem to cover the query), "outcome" ("answer", "tentative" or "declined") and
+        "confidence" ("high", "medium" or "low").
 
         Args:
             query: A term, a description or a question, e.g. "batchnorm" or "switching off random neurons".
@@ -109,7 +112,7 @@ class Handlers:
             raise gr.Error(f"k must be between 1 and {size}, got {k}.")
         result = self.engine.search(query or "", int(k))
         return {"hits": [{"id": h.id, "term": h.term, "score": h.score} for h in result.hits],
-                "abstained": result.abstained}
+                "abstained": result.abstained, "outcome": result.outcome, "confidence": result.confidence}
 
     def respond(self, message: str, conversation: Conversation) -> tuple[dict, Conversation, str, str]:
         """A chat message in; the new chat, conversation, "Nearest terms" panel and a cleared input out."""

@@ -13,26 +13,23 @@ Chat follow-ups ("tell me more") are in glossary_rag/followups.py.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Literal
 
 from glossary_rag.glossary import Entry, Glossary
 from glossary_rag.names import match_entry
 from glossary_rag.passages import split_sentences
-from glossary_rag.decision import Confidence
+from glossary_rag.decision import Confidence, Outcome, outcome_of
+from glossary_rag.citing import Citation, Citer, cite_definition, cite_sentences, join_items
 from glossary_rag.search import Hit, SearchResult
 from glossary_rag.settings import Settings
+
+__all__ = ["Answer", "AnswerKind", "Citation", "Citer", "EMPTY_PROMPT", "NOT_COVERED", "cite_definition",
+           "cite_sentences", "compose_answer", "join_items", "not_covered_side", "tentative_lead"]
 
 AnswerKind = Literal["definition", "reverse", "example", "compare", "did_you_mean", "abstain", "empty",
                      "more", "opposite"]
 # Thresholds (nearby entries, quoted sentences, listed kinds, a name that settles ambiguity) are in Settings.
-
-
-@dataclass(frozen=True)
-class Citation:
-    n: int
-    id: int
-    term: str
 
 
 @dataclass(frozen=True)
@@ -48,6 +45,11 @@ class Answer:
     suggestions: tuple[str, ...] = ()  # follow-up questions the UI can offer as buttons
     notice: str = ""  # e.g. that the input was cut
 
+    @property
+    def outcome(self) -> Outcome:
+        """answer / tentative (answered with low confidence, and the text says so) / declined (abstained)."""
+        return outcome_of(self.abstained, self.confidence)
+
     def to_json(self) -> dict:
         """The JSON contract shared by the CLI (`ask --json`) and the web API (`/ask`)."""
         return {
@@ -55,7 +57,27 @@ class Answer:
             "citations": [{"n": c.n, "id": c.id, "term": c.term} for c in self.citations],
             "hits": [{"id": h.id, "term": h.term, "score": h.score} for h in self.hits],
             "abstained": self.abstained,
+            "outcome": self.outcome,
+            "confidence": self.confidence,
         }
+
+
+def not_covered_side(part: str) -> str:
+    """What a half-covered comparison says of the side the glossary lacks (no citation: nothing is claimed).
+
+    >>> not_covered_side("a random forest")
+    'The glossary has no entry for “a random forest”, so it cannot compare the two.'
+    """
+    return f"The glossary has no entry for “{part}”, so it cannot compare the two."
+
+
+def tentative_lead(term: str, mark: str) -> str:
+    """The first line of a tentative answer.
+
+    >>> tentative_lead("Dropout", "[1]")
+    'The closest entry is **Dropout** [1] — it may not be exactly what you asked.'
+    """
+    return f"The closest entry is **{term}** {mark} — it may not be exactly what you asked."
 
 
 EMPTY_PROMPT = ("Ask me about a deep-learning term — for example “what is dropout?”, “what's the term for "
@@ -64,31 +86,13 @@ NOT_COVERED = ("The glossary doesn't cover that, so I won't guess: it explains d
                "entry for this.")
 
 
-@dataclass
-class Citer:
-    """Numbers entries in the order they are first cited; refuses an entry that was not retrieved."""
-
-    hits: tuple[Hit, ...]
-    numbers: dict[int, int] = field(default_factory=dict)
-
-    def cite(self, entry_id: int) -> str:
-        if entry_id not in {h.id for h in self.hits}:
-            raise ValueError(f"entry {entry_id} was not retrieved and cannot be cited")
-        self.numbers.setdefault(entry_id, len(self.numbers) + 1)
-        return f"[{self.numbers[entry_id]}]"
-
-    def citations(self, glossary: Glossary) -> tuple[Citation, ...]:
-        return tuple(Citation(n, entry_id, glossary.by_id[entry_id].term)
-                     for entry_id, n in sorted(self.numbers.items(), key=lambda item: item[1]))
-
-
-def compose_answer(result: SearchResult, glossary: Glossary, settings: Settings | None = None) -> Answer:
+def compose_answer(result: SearchResult, glossary: Glossary, settings: Settings) -> Answer:
     """Turn a search result into a cited answer.
 
     >>> # compose_answer(retriever.search("what is dropout?"), glossary).text
     >>> # '**Dropout** — Dropout is a regularization technique ... [1]. ...'
     """
-    s = settings or Settings()
+    s = settings
     query, hits = result.query, result.hits
     notice = (f"Your message was long, so only its first {len(query.text)} characters were used."
               if query.truncated else "")
@@ -100,6 +104,11 @@ def compose_answer(result: SearchResult, glossary: Glossary, settings: Settings 
     if query.intent == "compare" and len(result.sides) >= 2:
         text = _comparison(citer, result.sides[0], result.sides[1], glossary)
         return _finish(text, "compare", result, citer, glossary, notice)
+    if query.intent == "compare" and result.sides and result.uncovered:
+        # Half covered ("LSTM vs a random forest"): answer the side the glossary has, say what it lacks.
+        entry = glossary.by_id[result.sides[0].id]
+        text = _definition(citer, entry, hits, glossary, None) + "\n\n" + not_covered_side(result.uncovered[0])
+        return _finish(text, "definition", result, citer, glossary, notice)
     top, second = hits[0], hits[1] if len(hits) > 1 else None
     # The decision (glossary_rag/decision.py) says when the first two answers are about as likely.
     if second is not None and result.ambiguous and second.id not in glossary.by_id[top.id].same_as:
@@ -122,6 +131,10 @@ def compose_answer(result: SearchResult, glossary: Glossary, settings: Settings 
 
 def _finish(text: str, kind: AnswerKind, result: SearchResult, citer: Citer, glossary: Glossary, notice: str,
             suggestions: tuple[str, ...] = ()) -> Answer:
+    if result.outcome == "tentative" and kind in ("definition", "reverse", "example"):
+        # Said in words, not only in the confidence bar: a learner must not take a near miss for the answer.
+        top = result.hits[0]
+        text = tentative_lead(top.term, citer.cite(top.id)) + "\n\n" + text
     if not suggestions and kind in ("definition", "reverse", "example"):
         top = glossary.by_id[result.hits[0].id]
         suggestions = tuple(f"What is {glossary.by_id[r].term}?" for r in top.related[:3])
@@ -129,32 +142,6 @@ def _finish(text: str, kind: AnswerKind, result: SearchResult, citer: Citer, glo
         text = f"_{notice}_\n\n{text}"
     return Answer(text, citer.citations(glossary), result.hits, result.abstained, kind, result.confidence,
                   suggestions, notice)
-
-
-def cite_sentences(sentences: list[str], marks: str) -> str:
-    """Each sentence with `marks` before its final stop, so the citation stays inside its sentence.
-
-    >>> cite_sentences(["A is B.", "Is it?"], "[1] [2]")
-    'A is B [1] [2]. Is it [1] [2]?'
-    """
-    cited = []
-    for sentence in sentences:
-        sentence = sentence.rstrip()
-        stop = sentence[-1] if sentence[-1] in "!?" else "."
-        cited.append(f"{sentence.rstrip('.!?')} {marks}{stop}")
-    return " ".join(cited)
-
-
-def cite_definition(citer: Citer, entry: Entry, limit: int | None = None) -> str:
-    """The first `limit` sentences of the entry's definition (all by default), each cited to the entry."""
-    return cite_sentences(split_sentences(entry.definition)[:limit], citer.cite(entry.id))
-
-
-def join_items(items: list[str]) -> str:
-    """English list: "a", "a and b", "a, b and c"."""
-    if len(items) <= 2:
-        return " and ".join(items)
-    return ", ".join(items[:-1]) + " and " + items[-1]
 
 
 def _closest_sentences(entry: Entry, scores: tuple[float | None, ...], margin: float) -> list[int]:

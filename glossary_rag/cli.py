@@ -95,7 +95,7 @@ def run(args: argparse.Namespace, settings: Settings, encoder=None) -> int:
         return 0
     result = engine.search(args.query, args.k)
     payload = {"hits": [{"id": h.id, "term": h.term, "score": h.score} for h in result.hits],
-               "abstained": result.abstained}
+               "abstained": result.abstained, "outcome": result.outcome, "confidence": result.confidence}
     if args.json:
         print(json.dumps(payload, ensure_ascii=False, indent=2))
     else:

@@ -26,19 +26,18 @@ from typing import Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict
 
-from glossary_rag.settings import Settings
 
 Intent = Literal["define", "reverse", "compare", "question", "empty"]
 Confidence = Literal["high", "medium", "low"]
+# What the person is told: an answer, a tentative answer ("the closest entry is X — it may not be exactly
+# what you asked"), or that the glossary does not cover it. Declined is `abstained`.
+Outcome = Literal["answer", "tentative", "declined"]
 
 DECISION_FILE = Path(__file__).with_name("decision.json")
 # Passage kinds whose best similarity is a feature of its own (see glossary_rag/passages.py).
 KINDS = ("name", "definition", "sentence", "description", "question")
 # Queries this long or longer describe something; a name inside them is context more often than the answer.
 LONG_QUERY_WORDS = 8
-# A name match this strong means the person named the entry (names.py scores an exact alias 1.0 and an
-# exact example 0.95): never declined, never asked "did you mean". One value, kept in Settings.
-NAMED = Settings.named_score
 
 
 @dataclass(frozen=True)
@@ -57,6 +56,12 @@ class Evidence:
     name: np.ndarray            # (N,) name / alias / example match, 0..1
     name_at_start: np.ndarray   # (N,) 1 when the query begins with one of the entry's names
     mentioned: np.ndarray       # (N,) 1 when the query contains one of the entry's names as a phrase
+    # (N,) 1 when the entry is not named in the query but is linked (related, opposite, a contrast) to one
+    # that is: "a technique that rescales gradients to prevent exploding gradients" describes a neighbour
+    # of the entry it names. And the other side: 1 when the entry is named and linked to an unnamed
+    # candidate in the first ten, the genus or problem a definition mentions on its way to its subject.
+    neighbour_of_named: np.ndarray
+    named_neighbour: np.ndarray
     best_dense: float           # over all entries
     second_dense: float         # best dense of any other entry
     lexical_top: float          # the query's best raw BM25 score
@@ -64,7 +69,8 @@ class Evidence:
 
 _CANDIDATE_BASE = (
     "dense", "dense_gap", *(f"kind_{k}" for k in KINDS), "lexical", "name", "name_long", "name_at_start",
-    "mentioned", "mentioned_long", "first_stage_rank",
+    "mentioned", "mentioned_long", "neighbour_of_named", "neighbour_of_named_long", "named_neighbour_long",
+    "first_stage_rank",
 )
 # As for the query features below: each also times `enriched`, so plain indexes get their own weights.
 CANDIDATE_FEATURES = (*_CANDIDATE_BASE, *(f"{f}_x_enriched" for f in _CANDIDATE_BASE))
@@ -73,6 +79,7 @@ _QUERY_BASE = (
     "dense_gap_mean_10", "entries_within_005", "best_name", "top_name_long", "top_name_at_start",
     "unknown_share", "log_words", "intent_define", "intent_reverse", "intent_question", "log_lexical_top",
     "top_lexical", "top_dense", *(f"top_kind_{k}" for k in KINDS),
+    "top_mentioned", "top_mentioned_long", "any_mentioned", "top_neighbour_of_named",
 )
 # Every feature twice: as is, and times `enriched`, so a plain index (a glossary brought as it is) gets its
 # own weights without a second model.
@@ -85,6 +92,7 @@ def candidate_features(ev: Evidence) -> np.ndarray:
     long = float(ev.n_words >= LONG_QUERY_WORDS)
     base = np.column_stack([ev.dense, ev.dense - ev.best_dense, *ev.by_kind.T, ev.lexical, ev.name,
                             ev.name * long, ev.name_at_start, ev.mentioned, ev.mentioned * long,
+                            ev.neighbour_of_named, ev.neighbour_of_named * long, ev.named_neighbour * long,
                             1.0 / (1.0 + np.arange(n))]).astype(np.float64)
     return np.concatenate([base, base * float(ev.enriched)], axis=1)
 
@@ -104,6 +112,8 @@ def query_features(ev: Evidence, logits: np.ndarray) -> np.ndarray:
         ev.unknown_share, np.log1p(ev.n_words), float(ev.intent == "define"), float(ev.intent == "reverse"),
         float(ev.intent == "question"), np.log1p(ev.lexical_top), float(ev.lexical[top]), float(ev.dense[top]),
         *ev.by_kind[top].tolist(),
+        float(ev.mentioned[top]), float(ev.mentioned[top]) * float(ev.n_words >= LONG_QUERY_WORDS),
+        float(ev.mentioned.max()), float(ev.neighbour_of_named[top]),
     ], dtype=np.float64)
     enriched = float(ev.enriched)
     return np.concatenate([base, [enriched], base * enriched])
@@ -128,7 +138,11 @@ class DecisionModel(BaseModel):
     abstain_below: float
     # ... or below this on a plain index (no descriptions or questions: a glossary brought as it is).
     abstain_below_plain: float = 0.5
-    # Confidence bands over P(covered) * P(top answer right).
+    # The same two, for queries that contain the top answer's name, alias or example as words ("what's the
+    # motivation for LSTM?"): naming an entry is strong evidence, so these are fitted on their own.
+    abstain_below_named: float = 0.5
+    abstain_below_plain_named: float = 0.5
+    # Confidence bands over P(covered) * P(top answer right); an answer below `medium_from` is tentative.
     high_from: float
     medium_from: float
     # "Did you mean A or B?" when the top two answers' probabilities are this close and neither is named.
@@ -145,16 +159,30 @@ class Decision:
     abstained: bool
     confidence: Confidence
     ambiguous: bool
+    outcome: Outcome = "answer"
+
+
+def outcome_of(abstained: bool, confidence: Confidence) -> Outcome:
+    """Declined when abstained; tentative when answered with low confidence; else an answer."""
+    return "declined" if abstained else "tentative" if confidence == "low" else "answer"
 
 
 def load_decision_model(path: Path = DECISION_FILE) -> DecisionModel:
     """Read the fitted parameters; a missing or malformed file names itself and the command that writes it."""
     try:
-        return DecisionModel.model_validate_json(Path(path).read_text(encoding="utf-8"))
+        model = DecisionModel.model_validate_json(Path(path).read_text(encoding="utf-8"))
     except (OSError, ValueError) as err:
         problem = err.errors()[0]["msg"] if hasattr(err, "errors") else str(err)
         raise RuntimeError(f"{path}: cannot read the fitted decision ({problem}). Refit it with "
                            "`python scripts/fit_decision.py`.") from err
+    # A file fitted before the features changed would fail later with a bare numpy shape error.
+    for kind, stored, current in (("rank", model.rank_features, CANDIDATE_FEATURES),
+                                  ("scope", model.scope_features, QUERY_FEATURES)):
+        if tuple(stored) != current or len(getattr(model, f"{kind}_coef")) != len(current):
+            missing = sorted(set(current) - set(stored))[:3]
+            raise RuntimeError(f"{path}: the fitted decision's {kind} features are not this code's "
+                               f"(missing e.g. {missing}). Refit it with `python scripts/fit_decision.py`.")
+    return model
 
 
 def sigmoid(x):
@@ -171,7 +199,7 @@ def covered_probability(model: DecisionModel, ev: Evidence, logits: np.ndarray) 
     return float(sigmoid(x @ np.asarray(model.scope_coef) + model.scope_intercept))
 
 
-def decide(model: DecisionModel, ev: Evidence, named: float = NAMED) -> Decision:
+def decide(model: DecisionModel, ev: Evidence, named: float) -> Decision:
     """Rank the candidates, decide abstention, confidence and ambiguity for one query. A name match of at
     least `named` (Settings.named_score) names the entry: no "did you mean A or B?" then."""
     logits = rank_logits(model, ev)
@@ -180,7 +208,7 @@ def decide(model: DecisionModel, ev: Evidence, named: float = NAMED) -> Decision
     covered = covered_probability(model, ev, logits)
     # A query that is an entry's name, alias or example is about that entry whatever the model says: the
     # one hard rule, because a person who types "BCE" or "maxpool" must get the entry, not "not covered".
-    threshold = model.abstain_below if ev.enriched else model.abstain_below_plain
+    threshold = abstention_threshold(model, ev.enriched, bool(ev.mentioned[order[0]]))
     abstained = covered < threshold and float(ev.name.max()) < named
     sure = covered * float(relevance[0])
     confidence: Confidence = ("low" if abstained else "high" if sure >= model.high_from
@@ -189,7 +217,16 @@ def decide(model: DecisionModel, ev: Evidence, named: float = NAMED) -> Decision
                  and float(relevance[0] - relevance[1]) < model.ambiguity_margin
                  and float(ev.name[order[0]]) < named)
     return Decision(tuple(int(i) for i in order), tuple(round(float(p), 4) for p in relevance),
-                    round(covered, 4), bool(abstained), confidence, bool(ambiguous))
+                    round(covered, 4), bool(abstained), confidence, bool(ambiguous),
+                    outcome_of(bool(abstained), confidence))
+
+
+def abstention_threshold(model: DecisionModel, enriched: bool, top_named_in_query: bool) -> float:
+    """The P(covered) under which to decline, for this kind of index and whether the query names its top
+    answer."""
+    if enriched:
+        return model.abstain_below_named if top_named_in_query else model.abstain_below
+    return model.abstain_below_plain_named if top_named_in_query else model.abstain_below_plain
 
 
 def untrained_model() -> DecisionModel:

@@ -28,6 +28,12 @@ class EvalQuery(BaseModel):
     query: str
     gold: tuple[int, ...] = ()
     gold_all: tuple[int, ...] = ()
+    note: str = ""
+
+
+# Definition-style queries (another glossary's definition with the name removed) are reported on their own
+# too: they fail differently from the short reverse look-ups they share a category with.
+DEFINITION_NOTE = "long-definition"
 
 
 @dataclass(frozen=True)
@@ -87,12 +93,25 @@ def summarize(outcomes: list[Outcome]) -> dict:
             categories[category] = {"n": len(items),
                                     "abstain_rate": round(sum(o.abstained for o in items) / len(items), 4)}
         else:
-            categories[category] = ranking_metrics([(o.query, o.ranking) for o in items if o.query.gold])
+            answerable = [o for o in items if o.query.gold]
+            categories[category] = ranking_metrics([(o.query, o.ranking) for o in answerable]) | {
+                "false_abstain_rate": round(sum(o.abstained for o in answerable) / max(len(answerable), 1), 4)}
+    definitions = [o for o in outcomes if o.query.gold and o.query.note == DEFINITION_NOTE]
+    subsets = {}
+    if definitions:
+        subsets[f"{definitions[0].query.category}:{DEFINITION_NOTE}"] = ranking_metrics(
+            [(o.query, o.ranking) for o in definitions]) | {
+            "false_abstain_rate": round(sum(o.abstained for o in definitions) / len(definitions), 4)}
+    near = [o for o in outcomes if not o.query.gold and o.query.note in (DEFINITION_NOTE, "near-domain")]
+    if near:
+        subsets["out_of_scope:near-domain"] = {"n": len(near),
+                                               "abstain_rate": round(sum(o.abstained for o in near) / len(near), 4)}
     in_scope = [o for o in outcomes if o.query.gold]
     latencies = np.array([o.latency_ms for o in outcomes]) if outcomes else np.zeros(1)
     return {
         "n": len(outcomes),
         "categories": categories,
+        "subsets": subsets,
         "false_abstain_rate": round(sum(o.abstained for o in in_scope) / max(len(in_scope), 1), 4),
         "latency_ms": {"p50": round(float(np.percentile(latencies, 50)), 2),
                        "p95": round(float(np.percentile(latencies, 95)), 2)},
@@ -148,16 +167,18 @@ def _by_category(rows):
 def format_table(report: dict) -> str:
     """A readable table: one row per category, baselines' hit@1 beside ours."""
     baselines = report.get("baselines", {})
-    header = f"{'category':<14}{'n':>5}{'hit@1':>8}{'hit@3':>8}{'mrr@10':>8}{'all@3':>8}{'abstain':>9}"
+    header = f"{'category':<14}{'n':>5}{'hit@1':>8}{'hit@3':>8}{'mrr@10':>8}{'all@3':>8}{'abstain':>8}{'f.abst':>8}"
     header += "".join(f"{name[:18]:>20}" for name in baselines)
     lines = [header, "-" * len(header)]
-    for category, m in report["categories"].items():
-        row = f"{category:<14}{m['n']:>5}"
-        for key in ("hit@1", "hit@3", "mrr@10", "all@3", "abstain_rate"):
+    rows = list(report["categories"].items()) + [(f"  {name.split(':')[1]}", m)
+                                                 for name, m in report.get("subsets", {}).items()]
+    for category, m in rows:
+        row = f"{category[:14]:<14}{m['n']:>5}"
+        for key in ("hit@1", "hit@3", "mrr@10", "all@3", "abstain_rate", "false_abstain_rate"):
             row += f"{m[key]:>8.3f}" if key in m else f"{'':>8}"
         row += " "
         for name, base in baselines.items():
-            value = base["categories"].get(category, {}).get("hit@1")
+            value = base["categories"].get(category, {}).get("hit@1") if category in report["categories"] else None
             row += f"{'hit@1 ' + format(value, '.3f') if value is not None else '':>20}"
         lines.append(row)
     lines.append(f"false_abstain_rate {report['false_abstain_rate']:.3f}   latency p50 "
@@ -180,5 +201,6 @@ def evaluate_command(settings: Settings, queries_path: Path, *, as_json: bool, p
             for o in outcomes:
                 handle.write(json.dumps({"qid": o.query.qid, "ranking": list(o.ranking[:10]),
                                          "abstained": o.abstained, "scores": list(o.scores[:10])}) + "\n")
-    print(json.dumps(report) if as_json else format_table(report))
+    # The JSON keeps the contract's keys (shared eval-format.md); the subsets are for the table.
+    print(json.dumps({k: v for k, v in report.items() if k != "subsets"}) if as_json else format_table(report))
     return 0

@@ -96,6 +96,9 @@ def format_hits(answer: Answer | None, glossary: Glossary) -> str:
     if answer.abstained:
         lines += ["**The glossary doesn't cover this question.** These are only the closest entries, "
                   "with low confidence — not an answer.", ""]
+    elif answer.outcome == "tentative":
+        lines += ["**A tentative answer:** no entry matches the question closely, so the answer gives the "
+                  "closest one and says it may not be what you asked.", ""]
     elif answer.kind == "did_you_mean":
         lines += ["The top two entries are too close to call, so the answer asks which one you meant.", ""]
     best = answer.hits[0].score

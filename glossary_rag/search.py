@@ -19,7 +19,8 @@ import numpy as np
 
 from glossary_rag.glossary import Glossary
 from glossary_rag.index import LoadedIndex
-from glossary_rag.decision import KINDS, Confidence, Decision, DecisionModel, Evidence, decide, load_decision_model
+from glossary_rag.decision import (KINDS, Confidence, Decision, DecisionModel, Evidence, Outcome, decide,
+                                   load_decision_model, outcome_of)
 from glossary_rag.lexical import LexicalIndex, NameMatcher, Vocabulary, normalize_name
 from glossary_rag.query import ABBREVIATIONS
 from glossary_rag.query import Query, parse_query
@@ -46,6 +47,8 @@ class SearchResult:
     confidence: Confidence
     # For comparisons: the best hit for each side, in the order the person named them.
     sides: tuple[Hit, ...] = ()
+    # For comparisons: the sides the glossary does not cover ("LSTM vs a random forest": "a random forest").
+    uncovered: tuple[str, ...] = ()
     # "Did you mean A or B?": the first two answers are about as likely and neither is named.
     ambiguous: bool = False
     # P(the glossary covers the query), from the decision; 1.0 for comparisons and follow-ups.
@@ -53,6 +56,11 @@ class SearchResult:
     # For the first hits: the query's similarity to each sentence of the entry's definition, in order
     # (None for a sentence an approximate index did not return). Answers lead with the closest sentence.
     sentence_scores: dict[int, tuple[float | None, ...]] = field(default_factory=dict)
+
+    @property
+    def outcome(self) -> Outcome:
+        """answer / tentative (answered with low confidence) / declined (= abstained)."""
+        return outcome_of(self.abstained, self.confidence)
 
 
 class Retriever:
@@ -91,6 +99,7 @@ class Retriever:
                 self.sentence_vectors.setdefault(passage.entry_id, []).append(vector)
         self.vectors_of = [np.array(v, dtype=np.int64) for v in vectors_of]
         self.name_forms = [{normalize_name(n) for n in (*e.names, *e.examples)} for e in entries]
+        self.links = entry_links(glossary, position)
         # One query at a time: FAISS's OpenMP threads cost more in start-up than they save.
         faiss.omp_set_num_threads(1)
 
@@ -128,15 +137,29 @@ class Retriever:
                              for e in candidates.tolist()])
         padded = f" {norm} "
         mentioned = np.array([float(any(f" {f} " in padded for f in self.name_forms[e])) for e in candidates.tolist()])
+        neighbour_of_named, named_neighbour = self._neighbours(candidates, mentioned)
         ordered = np.sort(dense)[::-1]
         evidence = Evidence(
             intent=query.intent, n_words=len(text.split()), unknown_share=self.vocabulary.unknown_share(text),
             enriched=self.enriched, candidates=candidates, dense=dense[candidates].astype(np.float64),
             by_kind=by_kind, lexical=lexical[candidates].astype(np.float64),
             name=names[candidates].astype(np.float64), name_at_start=at_start, mentioned=mentioned,
+            neighbour_of_named=neighbour_of_named, named_neighbour=named_neighbour,
             best_dense=float(ordered[0]), second_dense=float(ordered[1]) if len(ordered) > 1 else 0.0,
             lexical_top=lexical_top)
         return evidence, (fused, dense, lexical, names), similarity
+
+    def _neighbours(self, candidates: np.ndarray, mentioned: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """`Evidence.neighbour_of_named` and `named_neighbour` for the candidates (see decision.py)."""
+        named = {int(c) for c, m in zip(candidates.tolist(), mentioned) if m}
+        if not named:
+            return np.zeros(len(candidates)), np.zeros(len(candidates))
+        near_unnamed = {int(c) for c, m in zip(candidates[:10].tolist(), mentioned[:10]) if not m}
+        neighbour = np.array([float(not m and bool(self.links[c] & named))
+                              for c, m in zip(candidates.tolist(), mentioned)])
+        genus = np.array([float(bool(m) and bool(self.links[c] & near_unnamed))
+                          for c, m in zip(candidates.tolist(), mentioned)])
+        return neighbour, genus
 
     def score(self, text: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """First-stage fused, dense, lexical and name scores of every entry, aligned with `self.ids`."""
@@ -183,10 +206,13 @@ class Retriever:
                         for part in query.parts]
         fused, dense, lexical, names = self.score(query.text)
         sides: list[Hit] = []
-        for result in side_results:
+        uncovered: list[str] = []
+        for part, result in zip(query.parts, side_results):
             best = next((h for h in result.hits if h.id not in {s.id for s in sides}), None)
             if best is not None and not result.abstained:
                 sides.append(best)
+            else:
+                uncovered.append(part)
         taken = {s.id for s in sides}
         rest = [Hit(int(self.ids[i]), self.terms[i], 0.0, round(float(dense[i]), 4), round(float(lexical[i]), 4),
                     round(float(names[i]), 4)) for i in top_k_stable(fused, k + len(sides))]
@@ -195,10 +221,22 @@ class Retriever:
         confidence = min((r.confidence for r, _ in zip(side_results, sides)), key=_CONFIDENCE_ORDER.index,
                          default="low")
         return SearchResult(query, hits[:max(k, len(sides))], abstained, "low" if abstained else confidence,
-                            tuple(sides))
+                            tuple(sides), uncovered=tuple(uncovered))
 
 
 _CONFIDENCE_ORDER = ("low", "medium", "high")
+
+
+def entry_links(glossary: Glossary, position: dict[int, int]) -> list[frozenset[int]]:
+    """Per entry position, the positions it is linked to either way: related, opposite, same_as, contrasts."""
+    links: list[set[int]] = [set() for _ in position]
+    pairs = [(e.id, other) for e in glossary.entries for other in (*e.related, *e.opposite, *e.same_as)]
+    pairs += [tuple(c.between) for c in glossary.contrasts]
+    for a, b in pairs:
+        if a in position and b in position and a != b:
+            links[position[a]].add(position[b])
+            links[position[b]].add(position[a])
+    return [frozenset(group) for group in links]
 
 
 def candidate_count(total: int, index_type: str, settings: Settings = Settings()) -> int:

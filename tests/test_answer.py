@@ -197,7 +197,7 @@ def test_abstention_says_what_the_glossary_covers_and_guesses_nothing(reference)
 def test_abstention_lists_nearby_entries_only_when_they_are_near(reference, dense, listed):
     hits = (Hit(OVERFITTING, "Overfitting", 0.5, dense=dense), Hit(DROPOUT, "Dropout", 0.3, dense=0.1))
     result = SearchResult(parse_query("what is a validation curve"), hits, True, "low")
-    answer = compose_answer(result, reference.glossary)
+    answer = compose_answer(result, reference.glossary, reference.settings)
     if listed:
         assert answer == Answer(f"{NOT_COVERED}\n\nNearby entries that may help: **Overfitting** [1].",
                                 (Citation(1, OVERFITTING, "Overfitting"),), hits, True, "abstain", "low")
@@ -239,7 +239,8 @@ def test_empty_input_gets_a_prompt(reference, text):
 
 def test_json_contract(reference):
     payload = reference.ask("what is sigmoid?").to_json()
-    assert payload == {"answer": payload["answer"], "abstained": False,
+    assert payload == {"answer": payload["answer"], "abstained": False, "outcome": "answer",
+                       "confidence": reference.search("what is sigmoid?").confidence,
                        "citations": [{"n": 1, "id": ACTIVATION, "term": "Activation Function"}],
                        "hits": [{"id": h.id, "term": h.term, "score": h.score}
                                 for h in reference.search("what is sigmoid?").hits]}
@@ -255,12 +256,31 @@ def test_an_example_of_the_top_entrys_near_duplicate_is_answered_from_the_entry_
                 aliases=["nonlinear activation function"], same_as=[2])
     glossary = load_glossary(tmp_path)
     hits = (Hit(51, "Nonlinear Activation Functions", 0.68), Hit(2, "Activation Function", 0.67, name=0.95))
-    answer = compose_answer(SearchResult(parse_query("relu"), hits, False, "high"), glossary)
+    answer = compose_answer(SearchResult(parse_query("relu"), hits, False, "high"), glossary, Settings())
     assert answer == Answer("ReLU is one kind of **activation function** [1]: An activation function shapes a "
                             "neuron's output [1]. The glossary also covers this under **Nonlinear Activation "
                             "Functions** [2].\n\nOther kinds: tanh [1].",
                             (Citation(1, 2, "Activation Function"), Citation(2, 51, "Nonlinear Activation Functions")),
                             hits, False, "example", "high")
     # Naming the twin itself is a definition of the twin.
-    named = compose_answer(SearchResult(parse_query("nonlinear activation function"), hits, False, "high"), glossary)
+    named = compose_answer(SearchResult(parse_query("nonlinear activation function"), hits, False, "high"), glossary, Settings())
     assert named.kind == "definition" and named.citations[0].id == 51
+
+
+# --- Three outcomes --------------------------------------------------------------------------------------------
+
+def test_a_low_confidence_answer_says_in_words_that_it_is_tentative(reference):
+    from glossary_rag.render import format_hits
+
+    hits = (Hit(DROPOUT, "Dropout", 0.3, dense=0.5), Hit(OVERFITTING, "Overfitting", 0.2, dense=0.4))
+    result = SearchResult(parse_query("how do I keep units from co-adapting in training"), hits, False, "low")
+    answer = compose_answer(result, reference.glossary, reference.settings)
+    assert (answer.outcome, answer.to_json()["outcome"], answer.to_json()["confidence"]) == ("tentative",) * 2 + ("low",)
+    assert answer.text.startswith("The closest entry is **Dropout** [1] — it may not be exactly what you asked.\n\n")
+    assert answer.citations[0] == Citation(1, DROPOUT, "Dropout")
+    assert "**A tentative answer:**" in format_hits(answer, reference.glossary)
+    # The same result with medium confidence is a plain answer, and declining is its own outcome.
+    sure = compose_answer(dataclasses.replace(result, confidence="medium"), reference.glossary, reference.settings)
+    assert sure.outcome == "answer" and not sure.text.startswith("The closest entry")
+    declined = compose_answer(dataclasses.replace(result, abstained=True), reference.glossary, reference.settings)
+    assert declined.outcome == "declined" and declined.kind == "abstain"

@@ -266,7 +266,8 @@ def test_ask_and_search_handlers_keep_the_json_contract(handlers, engine):
     assert handlers.ask("what is dropout?") == engine.ask("what is dropout?").to_json()
     result = engine.search("batchnorm", 3)
     assert handlers.search("batchnorm", 3) == {
-        "hits": [{"id": h.id, "term": h.term, "score": h.score} for h in result.hits], "abstained": False}
+        "hits": [{"id": h.id, "term": h.term, "score": h.score} for h in result.hits], "abstained": False,
+        "outcome": result.outcome, "confidence": result.confidence}
     with pytest.raises(gr.Error, match="k must be between 1 and 100, got 0"):
         handlers.search("batchnorm", 0)
 
@@ -287,14 +288,14 @@ def test_glossary_flag_and_env_reach_settings(tmp_path):
 def test_ask_endpoint_returns_the_cli_json_contract(client, engine, question):
     payload = client.predict(question, api_name="/ask")
     assert payload == engine.ask(question).to_json()
-    assert set(payload) == {"answer", "citations", "hits", "abstained"}
+    assert set(payload) == {"answer", "citations", "hits", "abstained", "outcome", "confidence"}
 
 
 def test_search_endpoint_contract(client, engine):
     payload = client.predict("batchnorm", 12, api_name="/search")
     result = engine.search("batchnorm", 12)
     assert payload == {"hits": [{"id": h.id, "term": h.term, "score": h.score} for h in result.hits],
-                       "abstained": False}
+                       "abstained": False, "outcome": result.outcome, "confidence": result.confidence}
     assert len(payload["hits"]) == 12 and payload["hits"][0]["id"] == 18
     assert len(client.predict("batchnorm", api_name="/search")["hits"]) == 10
     assert client.predict("pizza recipe", 3, api_name="/search")["abstained"] is True

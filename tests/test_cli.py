@@ -28,7 +28,7 @@ def test_ask_json_contract(run):
     done = run("ask", "--json", "what's the term for a model that memorizes its training data?")
     assert done.returncode == 0, done.stderr
     payload = json.loads(done.stdout)
-    assert set(payload) == {"answer", "citations", "hits", "abstained"}
+    assert set(payload) == {"answer", "citations", "hits", "abstained", "outcome", "confidence"}
     assert payload["abstained"] is False and payload["hits"][0] == {
         "id": 14, "term": "Overfitting", "score": payload["hits"][0]["score"]}
     assert payload["citations"][0] == {"n": 1, "id": 14, "term": "Overfitting"}

@@ -12,14 +12,17 @@ from glossary_rag import decision as d
 from glossary_rag.decision import (CANDIDATE_FEATURES, QUERY_FEATURES, Decision, DecisionModel, Evidence, decide,
                                    load_decision_model)
 from glossary_rag.fitting import Example, fit_decision
-from glossary_rag.settings import PROJECT_ROOT
+from glossary_rag.settings import PROJECT_ROOT, Settings
+
+NAMED = Settings().named_score
 
 
 def make_evidence(name=(1.0, 0.0, 0.5), dense=(0.8, 0.6, 0.7), intent="define", enriched=True) -> Evidence:
     n = len(name)
     return Evidence(intent=intent, n_words=2, unknown_share=0.0, enriched=enriched, candidates=np.arange(n),
                     dense=np.array(dense), by_kind=np.zeros((n, len(d.KINDS))), lexical=np.zeros(n),
-                    name=np.array(name), name_at_start=np.zeros(n), mentioned=np.zeros(n), best_dense=max(dense),
+                    name=np.array(name), name_at_start=np.zeros(n), mentioned=np.zeros(n),
+                    neighbour_of_named=np.zeros(n), named_neighbour=np.zeros(n), best_dense=max(dense),
                     second_dense=sorted(dense)[-2], lexical_top=0.0)
 
 
@@ -37,28 +40,28 @@ def hand_model(**changes) -> DecisionModel:
 
 
 def test_decide_ranks_judges_and_grades_one_query():
-    assert decide(hand_model(), make_evidence()) == Decision(
+    assert decide(hand_model(), make_evidence(), NAMED) == Decision(
         order=(0, 2, 1), relevance=(0.2689, 0.1824, 0.1192), covered=0.9526, abstained=False,
-        confidence="medium", ambiguous=False)
+        confidence="medium", ambiguous=False, outcome="answer")
 
 
 def test_far_from_everything_abstains_with_low_confidence():
-    assert decide(hand_model(), make_evidence(name=(0.5, 0.0, 0.3), dense=(0.3, 0.2, 0.1))) == Decision(
+    assert decide(hand_model(), make_evidence(name=(0.5, 0.0, 0.3), dense=(0.3, 0.2, 0.1)), NAMED) == Decision(
         order=(0, 2, 1), relevance=(0.1824, 0.1545, 0.1192), covered=0.1192, abstained=True,
-        confidence="low", ambiguous=False)
+        confidence="low", ambiguous=False, outcome="declined")
 
 
 def test_a_query_that_names_an_entry_is_never_abstained_on():
     # Far in meaning (an acronym such as "BCE" embeds poorly), but the name matches exactly.
-    result = decide(hand_model(), make_evidence(dense=(0.3, 0.2, 0.1)))
+    result = decide(hand_model(), make_evidence(dense=(0.3, 0.2, 0.1)), NAMED)
     assert result.covered == 0.1192 and not result.abstained and result.order[0] == 0
 
 
 def test_close_unnamed_answers_ask_did_you_mean():
-    result = decide(hand_model(), make_evidence(name=(0.5, 0.45, 0.0)))
+    result = decide(hand_model(), make_evidence(name=(0.5, 0.45, 0.0)), NAMED)
     assert result.order == (0, 1, 2) and result.ambiguous and not result.abstained
     # The same margin, but the first answer is named: no question.
-    assert not decide(hand_model(), make_evidence(name=(0.9, 0.88, 0.0))).ambiguous
+    assert not decide(hand_model(), make_evidence(name=(0.9, 0.88, 0.0)), NAMED).ambiguous
 
 
 def synthetic_examples(seed: int, n: int = 300) -> list[Example]:
@@ -77,11 +80,11 @@ def synthetic_examples(seed: int, n: int = 300) -> list[Example]:
 
 
 def test_fitting_is_deterministic_and_learns_the_rule():
-    first, second = fit_decision(synthetic_examples(0)), fit_decision(synthetic_examples(0))
+    first, second = fit_decision(synthetic_examples(0), named=NAMED), fit_decision(synthetic_examples(0), named=NAMED)
     assert first == second
     held_out = synthetic_examples(1, 200)
-    right = [decide(first, e.evidence).order[0] in e.gold for e in held_out if e.gold]
-    abstained = [decide(first, e.evidence).abstained for e in held_out if not e.gold]
+    right = [decide(first, e.evidence, NAMED).order[0] in e.gold for e in held_out if e.gold]
+    abstained = [decide(first, e.evidence, NAMED).abstained for e in held_out if not e.gold]
     assert np.mean(right) > 0.9 and np.mean(abstained) > 0.8
     assert first.tune["abstention"]["enriched"]["false_abstain_rate"] <= 0.03
 
@@ -101,22 +104,46 @@ def test_a_broken_parameter_file_names_itself_and_the_fix(tmp_path):
         load_decision_model(broken)
 
 
-def rounded(value, places: int = 6):
-    """`value` with every float rounded, so two fits compare equal up to float noise."""
-    if isinstance(value, float):
-        return round(value, places)
-    if isinstance(value, dict):
-        return {k: rounded(v, places) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [rounded(v, places) for v in value]
-    return value
+def differing_coefficients(refit: DecisionModel, committed: DecisionModel, rel: float = 0.02, tol: float = 0.02
+                           ) -> list[str]:
+    """Names of the fitted numbers that differ by more than floating-point sums on another CPU or BLAS
+    build can move them (observed: the 3rd-5th decimal), with their two values."""
+    far = []
+    for field in ("rank_coef", "rank_mean", "rank_scale", "scope_coef", "scope_mean", "scope_scale"):
+        ours, theirs = np.asarray(getattr(refit, field)), np.asarray(getattr(committed, field))
+        bad = ~np.isclose(ours, theirs, rtol=rel, atol=tol)
+        far += [f"{field}[{i}] {ours[i]:.5f} vs {theirs[i]:.5f}" for i in np.flatnonzero(bad)]
+    for field in ("rank_intercept", "scope_intercept"):
+        if not np.isclose(getattr(refit, field), getattr(committed, field), rtol=rel, atol=tol):
+            far.append(f"{field} {getattr(refit, field):.5f} vs {getattr(committed, field):.5f}")
+    # Thresholds sit on a 0.01 grid: one step is the most noise can move a chosen value.
+    for field in ("abstain_below", "abstain_below_plain", "abstain_below_named", "abstain_below_plain_named",
+                  "high_from", "medium_from", "ambiguity_margin"):
+        if abs(getattr(refit, field) - getattr(committed, field)) > 0.0101:
+            far.append(f"{field} {getattr(refit, field)} vs {getattr(committed, field)}")
+    return far
 
 
 @pytest.mark.slow
-def test_the_committed_decision_refits_exactly_from_the_tune_set(engine):
-    # Reproducible fitting, and a guard: an edited glossary or encoder without a refit fails here.
-    from glossary_rag.fitting import fit_on_queries
+def test_the_committed_decision_refits_from_the_tune_set(engine):
+    # Reproducible fitting, and a guard: an edited glossary, encoder or tune set without a refit fails here.
+    # What must hold on any machine is what people see: the same first answer and the same decline on
+    # every tune query, except where the committed decision sits within float noise of a tie or threshold.
+    from glossary_rag.decision import abstention_threshold, rank_logits
+    from glossary_rag.evaluation import read_queries
+    from glossary_rag.fitting import fit_decision, gather_both
 
-    refit = json.loads(json.dumps(fit_on_queries(engine, PROJECT_ROOT / "eval" / "tune_queries.jsonl").model_dump()))
-    committed = json.loads((PROJECT_ROOT / "glossary_rag" / "decision.json").read_text(encoding="utf-8"))
-    assert rounded(refit, 5) == rounded(committed, 5)
+    examples = gather_both(engine, read_queries(PROJECT_ROOT / "eval" / "tune_queries.jsonl"))
+    refit = fit_decision(examples, named=engine.settings.named_score)
+    committed = load_decision_model()
+    assert differing_coefficients(refit, committed) == []
+    changed = []
+    for e in examples:
+        ours, theirs = decide(refit, e.evidence, NAMED), decide(committed, e.evidence, NAMED)
+        logits = np.sort(rank_logits(committed, e.evidence))[::-1]
+        tie = len(logits) > 1 and logits[0] - logits[1] < 1e-3
+        edge = abs(theirs.covered - abstention_threshold(committed, e.evidence.enriched,
+                                                         bool(e.evidence.mentioned[theirs.order[0]]))) < 1e-3
+        if (ours.order[0] != theirs.order[0] and not tie) or (ours.abstained != theirs.abstained and not edge):
+            changed.append((e.category, int(e.evidence.candidates[theirs.order[0]]), theirs.abstained))
+    assert changed == [], f"{len(changed)} of {len(examples)} tune decisions changed: {changed[:10]}"

@@ -25,7 +25,7 @@ LONG_NOTICE = "Your message was long, so only its first {} characters were used.
 
 def check_contract(payload: dict, glossary) -> None:
     """The JSON contract of `ask` (CLI `--json` and the web API), checked in full."""
-    assert set(payload) == {"answer", "citations", "hits", "abstained"}
+    assert set(payload) == {"answer", "citations", "hits", "abstained", "outcome", "confidence"}
     assert isinstance(payload["answer"], str) and payload["answer"]
     assert isinstance(payload["abstained"], bool)
     hits = payload["hits"]
