@@ -147,3 +147,28 @@ def test_the_committed_decision_refits_from_the_tune_set(engine):
         if (ours.order[0] != theirs.order[0] and not tie) or (ours.abstained != theirs.abstained and not edge):
             changed.append((e.category, int(e.evidence.candidates[theirs.order[0]]), theirs.abstained))
     assert changed == [], f"{len(changed)} of {len(examples)} tune decisions changed: {changed[:10]}"
+
+
+def test_the_configured_named_score_reaches_the_fit():
+    # Settings.named_score (GLOSSARY_RAG_NAMED_SCORE) decides which tune queries count as naming an entry,
+    # and those are never declined: a bar every query clears leaves nothing to abstain on.
+    examples = synthetic_examples(0)
+    default, everything_named = fit_decision(examples, named=NAMED), fit_decision(examples, named=0.0)
+    assert default.tune["abstention"]["enriched"]["abstain_rate"] > 0.5
+    assert everything_named.tune["abstention"]["enriched"]["abstain_rate"] == 0.0
+
+
+def test_the_false_abstention_bound_holds_in_each_category_not_only_on_average():
+    # 40 answerable "reverse" queries that look as far from everything as the out-of-scope ones: a bound on
+    # the average could decline all of them (they are an eighth of the answerable queries); per category
+    # it may decline at most 2 % of them, whatever that costs in abstentions.
+    rng = np.random.default_rng(5)
+    hard = []
+    for _ in range(40):
+        name, dense = rng.random(6) * 0.8, rng.random(6) * 0.3 + 0.2
+        hard.append(Example(make_evidence(tuple(name), tuple(dense), intent="question"),
+                            frozenset({int(np.argmax(name))}), "reverse"))
+    model = fit_decision(synthetic_examples(0) + hard, named=NAMED)
+    declined = np.mean([decide(model, e.evidence, NAMED).abstained for e in hard])
+    assert declined <= 0.02
+    assert model.tune["abstention"]["enriched"]["worst_category_false_abstain"] <= 0.02

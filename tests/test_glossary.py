@@ -12,9 +12,12 @@ from glossary_rag.settings import PROJECT_ROOT
 from tests.conftest import write_entry
 
 
-def test_real_glossary_has_the_articles_100_entries():
+def test_real_glossary_has_the_articles_100_entries_then_the_core_terms_learners_ask_about():
     glossary = load_glossary(PROJECT_ROOT / "glossary", require_enrichment=True)
-    assert [e.id for e in glossary.entries] == list(range(1, 101))
+    ids = [e.id for e in glossary.entries]
+    assert ids[:100] == list(range(1, 101)) and ids[100:] == list(range(101, len(ids) + 1)) and len(ids) >= 125
+    assert {glossary.by_id[i].term for i in (101, 102, 114, 115)} == {
+        "Embedding", "Large Language Model", "Adam Optimizer", "ReLU"}
     assert glossary.by_id[7].term == "Feature Extraction"
     assert glossary.by_id[79].term == "Self-Attention"
     assert glossary.by_id[97].term == "Pooling"
@@ -176,5 +179,11 @@ def test_house_definitions_are_plain_first_and_short():
 def test_house_glossary_contrasts_commonly_confused_pairs():
     glossary = load_glossary(PROJECT_ROOT / "glossary")
     assert len(glossary.contrasts) >= 40
-    for a, b in ((40, 41), (14, 15), (6, 37), (46, 47), (4, 10), (42, 43)):
+    for a, b in ((40, 41), (14, 15), (6, 37), (46, 47), (4, 10), (42, 43), (101, 22), (106, 107), (117, 33)):
         assert glossary.contrast(a, b) is not None, (a, b)
+
+
+def test_every_house_entry_is_in_a_contrast():
+    glossary = load_glossary(PROJECT_ROOT / "glossary")
+    contrasted = {i for c in glossary.contrasts for i in c.between}
+    assert [e.id for e in glossary.entries if e.id not in contrasted] == []

@@ -37,3 +37,16 @@ def test_false_abstentions_are_rare(report):
 def test_report_follows_the_contract(report):
     assert set(report) == {"n", "categories", "false_abstain_rate", "latency_ms"}
     assert report["n"] >= 600 and set(report["latency_ms"]) == {"p50", "p95"}
+
+
+def test_every_entrys_name_and_alias_is_answered_from_it(engine):
+    # The glossary bar: "what is X?" for every term and alias lands on X (or a near-duplicate it lists as
+    # same_as) and is never declined.
+    missed = []
+    for entry in engine.glossary.entries:
+        for name in entry.names:
+            answer = engine.ask(f"what is {name}?")
+            right = {entry.id, *entry.same_as}
+            if answer.abstained or not answer.citations or answer.citations[0].id not in right:
+                missed.append((entry.id, name, answer.citations[0].id if answer.citations else None))
+    assert missed == []
