@@ -82,13 +82,13 @@ class Citer:
                      for entry_id, n in sorted(self.numbers.items(), key=lambda item: item[1]))
 
 
-def compose_answer(result: SearchResult, glossary: Glossary, settings: Settings | None = None) -> Answer:
+def compose_answer(result: SearchResult, glossary: Glossary, settings: Settings) -> Answer:
     """Turn a search result into a cited answer.
 
-    >>> # compose_answer(retriever.search("what is dropout?"), glossary).text
+    >>> # compose_answer(retriever.search("what is dropout?"), glossary, settings).text
     >>> # '**Dropout** — Dropout is a regularization technique ... [1]. ...'
     """
-    s = settings or Settings()
+    s = settings
     query, hits = result.query, result.hits
     notice = (f"Your message was long, so only its first {len(query.text)} characters were used."
               if query.truncated else "")

@@ -197,7 +197,7 @@ def test_abstention_says_what_the_glossary_covers_and_guesses_nothing(reference)
 def test_abstention_lists_nearby_entries_only_when_they_are_near(reference, dense, listed):
     hits = (Hit(OVERFITTING, "Overfitting", 0.5, dense=dense), Hit(DROPOUT, "Dropout", 0.3, dense=0.1))
     result = SearchResult(parse_query("what is a validation curve"), hits, True, "low")
-    answer = compose_answer(result, reference.glossary)
+    answer = compose_answer(result, reference.glossary, Settings())
     if listed:
         assert answer == Answer(f"{NOT_COVERED}\n\nNearby entries that may help: **Overfitting** [1].",
                                 (Citation(1, OVERFITTING, "Overfitting"),), hits, True, "abstain", "low")
@@ -255,12 +255,13 @@ def test_an_example_of_the_top_entrys_near_duplicate_is_answered_from_the_entry_
                 aliases=["nonlinear activation function"], same_as=[2])
     glossary = load_glossary(tmp_path)
     hits = (Hit(51, "Nonlinear Activation Functions", 0.68), Hit(2, "Activation Function", 0.67, name=0.95))
-    answer = compose_answer(SearchResult(parse_query("relu"), hits, False, "high"), glossary)
+    answer = compose_answer(SearchResult(parse_query("relu"), hits, False, "high"), glossary, Settings())
     assert answer == Answer("ReLU is one kind of **activation function** [1]: An activation function shapes a "
                             "neuron's output [1]. The glossary also covers this under **Nonlinear Activation "
                             "Functions** [2].\n\nOther kinds: tanh [1].",
                             (Citation(1, 2, "Activation Function"), Citation(2, 51, "Nonlinear Activation Functions")),
                             hits, False, "example", "high")
     # Naming the twin itself is a definition of the twin.
-    named = compose_answer(SearchResult(parse_query("nonlinear activation function"), hits, False, "high"), glossary)
+    named = compose_answer(SearchResult(parse_query("nonlinear activation function"), hits, False, "high"), glossary,
+                           Settings())
     assert named.kind == "definition" and named.citations[0].id == 51

@@ -423,7 +423,7 @@ def test_an_index_without_enrichment_loads_and_searches(tmp_path, tiny_glossary,
     from glossary_rag.index import build_index
 
     settings = settings_in(tiny_glossary)
-    build_index(load_glossary(tiny_glossary), encoder, settings.index_dir, enriched=False)
+    build_index(load_glossary(tiny_glossary), encoder, settings.index_dir, enriched=False, settings=settings)
     engine = Engine.load(settings, encoder=encoder)
     assert engine.index.manifest.enriched is False
     assert engine.search("drop-out").hits[0].term == "Dropout"
