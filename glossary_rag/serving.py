@@ -40,6 +40,10 @@ CONCURRENCY_LIMIT = 2
 # Sessions whose state Gradio keeps in memory. Every API call opens one (~70 KB), so Gradio's default of
 # 10,000 let memory grow by ~0.7 GB under sustained API traffic; beyond this the least recently used go.
 STATE_SESSIONS = 500
+# Seconds an idle keep-alive connection stays open. uvicorn's default (5 s) equals httpx's pool expiry, so
+# clients (gradio_client, our burst) reused connections the server was closing at that instant: "connection
+# reset by peer". Well past any client pool's expiry instead, as servers behind proxies are advised to be.
+KEEP_ALIVE_S = 75
 # Gradio accepts uploads at /gradio_api/upload for any app, unlimited by default; this app takes no files.
 MAX_UPLOAD_BYTES = 0
 

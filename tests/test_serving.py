@@ -20,7 +20,7 @@ import app
 from bench.load import burst
 from bench.serving import AppClient
 from glossary_rag.feedback import Feedback, FeedbackStore
-from glossary_rag.serving import BUSY_MESSAGE, RETRY_AFTER_S
+from glossary_rag.serving import BUSY_MESSAGE, KEEP_ALIVE_S, RETRY_AFTER_S
 from glossary_rag.settings import PROJECT_ROOT
 
 # Components that read or return files; the app has none, so no handler can hand out a path.
@@ -211,6 +211,26 @@ def test_the_soak_script_runs_briefly_with_every_request_answered():
 
 
 # --- The queue's bound -------------------------------------------------------------------------------------------
+
+def test_an_idle_connection_outlives_a_client_pools_keep_alive(live):
+    """A client's pool (httpx, so gradio_client and our burst: 5 s) must give up an idle connection before the
+    server closes it; with uvicorn's 5 s both sides let go at the same instant, and a call sent on it then
+    was reset ("Connection reset by peer": 2 of a 200-call burst). A connection idle 6 s still answers."""
+    import httpx
+
+    assert live.demo.server.config.timeout_keep_alive == KEEP_ALIVE_S > httpx.Limits().keepalive_expiry + 5
+    url = urlparse(live.url)
+    connection = http.client.HTTPConnection(url.hostname, url.port, timeout=30)
+    try:
+        for wait in (0, httpx.Limits().keepalive_expiry + 1):
+            time.sleep(wait)
+            connection.request("GET", "/gradio_api/info")
+            response = connection.getresponse()
+            assert (response.status, response.getheader("Connection")) == (200, None), wait
+            response.read()
+    finally:
+        connection.close()
+
 
 def burst_deadline(base_url: str, queries: list[str], calls: int) -> tuple[float, dict]:
     """Seconds a burst of `calls` may take on this machine as it is now, and how that was measured: one call
