@@ -20,7 +20,7 @@ import app
 from bench.load import burst
 from bench.serving import AppClient
 from glossary_rag.feedback import Feedback, FeedbackStore
-from glossary_rag.serving import BUSY_MESSAGE, KEEP_ALIVE_S, RETRY_AFTER_S
+from glossary_rag.serving import BUSY_MESSAGE, KEEP_ALIVE_S, RETRY_AFTER_S, STATE_SESSIONS
 from glossary_rag.settings import PROJECT_ROOT
 
 # Components that read or return files; the app has none, so no handler can hand out a path.
@@ -50,7 +50,7 @@ def test_gradio_is_recent_and_launched_with_hardened_settings(live):
     assert demo._queue.max_size == app.QUEUE_MAX_SIZE and isinstance(app.QUEUE_MAX_SIZE, int)
     assert demo._queue.default_concurrency_limit == app.CONCURRENCY_LIMIT and app.CONCURRENCY_LIMIT >= 1
     assert all(fn.concurrency_limit in ("default", None) or fn.concurrency_limit >= 1 for fn in demo.fns.values())
-    assert demo.state_session_capacity == app.STATE_SESSIONS  # bounded memory per session
+    assert demo.state_session_capacity == STATE_SESSIONS  # bounded memory per session
     assert [block for block in demo.blocks.values() if isinstance(block, FILE_COMPONENTS)] == []
     assert urlparse(live.url).hostname == "127.0.0.1"
 
