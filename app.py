@@ -24,7 +24,6 @@ import uuid
 from pathlib import Path
 
 import gradio as gr
-from starlette.middleware import Middleware
 
 from glossary_rag.browse import ALL_TOPICS, filter_entries, list_topics
 from glossary_rag.conversation import Conversation, resolve_follow_up
@@ -34,8 +33,7 @@ from glossary_rag.feedback import Feedback, FeedbackError, FeedbackStore, feedba
 from glossary_rag.glossary import Glossary, GlossaryError
 from glossary_rag.manifest import IndexError_
 from glossary_rag.render import format_entry, format_hits, format_messages
-from glossary_rag.serving import (CONCURRENCY_LIMIT, MAX_UPLOAD_BYTES, QUEUE_MAX_SIZE, STATE_SESSIONS, BusyMessage,
-                                  load_space_encoder)
+from glossary_rag.serving import CONCURRENCY_LIMIT, QUEUE_MAX_SIZE, load_space_encoder, serve
 from glossary_rag.settings import Settings
 
 log = logging.getLogger("glossary_rag.app")
@@ -262,10 +260,7 @@ def launch(demo: gr.Blocks, feedback: FeedbackStore, **options):
     server_name/server_port Gradio reads GRADIO_SERVER_NAME / GRADIO_SERVER_PORT (0.0.0.0 on Spaces) and
     defaults to 127.0.0.1:7860.
     """
-    return demo.launch(share=False, mcp_server=True, footer_links=["api", "settings"],
-                       blocked_paths=[str(feedback.path.parent)], state_session_capacity=STATE_SESSIONS,
-                       max_file_size=MAX_UPLOAD_BYTES, app_kwargs={"middleware": [Middleware(BusyMessage)]},
-                       **options)
+    return serve(demo, blocked=feedback.path.parent, mcp_server=True, footer_links=["api", "settings"], **options)
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:

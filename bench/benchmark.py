@@ -117,7 +117,7 @@ def measure_build(glossary, encoder, settings: Settings) -> dict:
     """Build the index into `settings.index_dir`; time the whole build and the encoding inside it."""
     timed = _TimedEncoder(encoder)
     started = time.perf_counter()
-    manifest = build_index(glossary, timed, settings.index_dir, ann_threshold=settings.ann_threshold)
+    manifest = build_index(glossary, timed, settings.index_dir, settings=settings)
     build_s = time.perf_counter() - started
     return {"build_s": round(build_s, 2), "encode_per_s": round(manifest.vectors / timed.seconds, 1)}
 

@@ -9,7 +9,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from bench.serving import AppClient, CallError, memory_mb, percentiles, start_app
+from bench.serving import AppClient, CallError, Reply, memory_mb, percentiles, start_app
 from glossary_rag.settings import Settings
 
 
@@ -73,6 +73,10 @@ def load_test(client: AppClient, questions: list[str], clients: int, questions_e
                     errors.append(f"{reply.outcome}: {reply.payload!r:.300}")
 
     wall = _run_together(one_client, clients, start, timeout=600)
+    with lock:
+        unfinished = clients * questions_each - len(latencies) - len(errors)
+        if unfinished:  # a client still waiting when the deadline passed: an error too, said as such
+            errors.append(f"{unfinished} calls had no reply when the load test's deadline (600 s) passed")
     stats = percentiles(latencies) if latencies else {"p50": None, "p95": None}
     return {"clients": clients, "questions_each": questions_each, "errors": len(errors),
             "p50_ms": stats["p50"], "p95_ms": stats["p95"],
@@ -83,34 +87,46 @@ def burst(base_url: str, queries: list[str], calls: int, k: int = 5, timeout: fl
     """`calls` threads each POST /gradio_api/call/search at the same instant, then read their answer.
 
     Call i asks queries[i % len(queries)]: distinct queries, so the embedding cache flatters nothing.
-    Returns counts (answered, refused with 503, failed otherwise), latency percentiles of the answered
-    calls (from the common start), the drain rate, and the distinct refusal messages.
+    `timeout` bounds each request's silences (httpx) and the whole burst. Returns counts (answered, refused
+    with 503, failed otherwise: an error event, another status, a broken or silent stream, or no reply
+    before the burst's deadline), latency percentiles of the answered calls (from the common start), the
+    drain rate, the distinct refusal messages, and every failure: its call, question, when it ended and why.
     """
     latencies: list[float] = []
     refusals: dict[str, int] = {}
-    failures: list[str] = []
+    failures: dict[int, str] = {}
     lock = threading.Lock()
     start = threading.Barrier(calls + 1)
     with AppClient(base_url, timeout=timeout, connections=None) as client:
         def one(number: int) -> None:
             start.wait()
             began = time.perf_counter()
-            reply = client.send("search", queries[number % len(queries)], k)
+            query = queries[number % len(queries)]
+            try:
+                reply = client.send("search", query, k)
+            except Exception as err:  # anything send() did not expect must still be counted, and say what
+                reply = Reply("unanswered", f"{type(err).__name__} in the client: {err}")
             with lock:
                 if reply.outcome == "complete":
                     latencies.append(_ms(began))
                 elif reply.status == 503:
                     refusals[str(reply.payload)] = refusals.get(str(reply.payload), 0) + 1
                 else:
-                    failures.append(f"{reply.outcome} {reply.status or ''}: {reply.payload!r:.200}")
+                    failures[number] = (f"call {number} ({query!r}) after {_ms(began) / 1000:.1f} s: {reply.outcome}"
+                                        f" (HTTP {reply.status or '-'}): {reply.payload!r:.400}")
 
         wall = _run_together(one, calls, start, timeout=timeout + 30)
+    with lock:
+        answered, refused = len(latencies), sum(refusals.values())
+        unfinished = calls - answered - refused - len(failures)
+        if unfinished:
+            failures[-1] = f"{unfinished} calls had no reply when the burst's deadline ({timeout + 30:.0f} s) passed"
     stats = percentiles(latencies) if latencies else {}
-    return {"calls": calls, "answered": len(latencies), "refused": sum(refusals.values()),
-            "failed": len(failures), "p50_ms": stats.get("p50"), "p95_ms": stats.get("p95"),
+    return {"calls": calls, "answered": answered, "refused": refused,
+            "failed": calls - answered - refused, "p50_ms": stats.get("p50"), "p95_ms": stats.get("p95"),
             "max_ms": round(max(latencies), 1) if latencies else None, "wall_s": round(wall, 2),
-            "drained_per_s": round(len(latencies) / wall, 1) if wall else None,
-            "refusal_messages": sorted(refusals), "first_failures": failures[:3]}
+            "drained_per_s": round(answered / wall, 1) if wall else None,
+            "refusal_messages": sorted(refusals), "failures": [failures[n] for n in sorted(failures)]}
 
 
 def time_mcp_calls(base_url: str, calls: int, tool: str = "search", arguments: dict | None = None,
@@ -152,8 +168,9 @@ def _run_together(target: Callable[[int], None], count: int, start: threading.Ba
         thread.start()
     start.wait()
     began = time.perf_counter()
+    deadline = began + timeout  # one deadline for all: joining each thread for `timeout` could wait count times
     for thread in threads:
-        thread.join(timeout=timeout)
+        thread.join(timeout=max(0.0, deadline - time.perf_counter()))
     return time.perf_counter() - began
 
 

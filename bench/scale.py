@@ -30,11 +30,12 @@ from glossary_rag.search import Retriever, candidate_count, nearest_vectors
 from glossary_rag.settings import Settings
 
 
-def build_faiss(vectors: np.ndarray, index_type: str, chunk: int = 65_536, progress: bool = False):
+def build_faiss(vectors: np.ndarray, index_type: str, settings: Settings, chunk: int = 65_536,
+                progress: bool = False):
     """The index of `index_type` that `build_index` would make for these vectors (trained on a sample if it
     is IVF), added in chunks."""
-    index = create_faiss_index(vectors.shape[1], index_type, len(vectors))
-    train_index(index, vectors)
+    index = create_faiss_index(vectors.shape[1], index_type, len(vectors), settings=settings)
+    train_index(index, vectors, settings)
     bar = _progress(len(vectors), progress)
     for start in range(0, len(vectors), chunk):
         index.add(vectors[start:start + chunk])
@@ -86,7 +87,7 @@ def measure_scale(engine, n_entries: int, questions: list[str], settings, *, vec
     index_type = choose_index_type(len(synthetic.vectors), settings.ann_threshold)
     faiss.omp_set_num_threads(_cores())  # building uses every core; the retriever sets one for queries
     started = time.perf_counter()
-    index = build_faiss(synthetic.vectors, index_type, progress=progress)
+    index = build_faiss(synthetic.vectors, index_type, settings, progress=progress)
     faiss_s = time.perf_counter() - started
     started = time.perf_counter()
     retriever = Retriever(synthetic.glossary, loaded_index(synthetic, index, index_type), engine.encoder, settings)
@@ -128,14 +129,14 @@ def measure_threshold(engine, sizes: tuple[int, ...], settings, queries: int = 1
         vectors = perturbed(real, size, rng)
         probes = perturbed(real, queries, rng)
         faiss.omp_set_num_threads(_cores())
-        flat = build_faiss(vectors, "flat")
+        flat = build_faiss(vectors, "flat", settings)
         started = time.perf_counter()
-        ivf = build_faiss(vectors, "ivf")
+        ivf = build_faiss(vectors, "ivf", settings)
         ivf_build_s = time.perf_counter() - started
         faiss.omp_set_num_threads(1)
         # Each with the number of candidates the retriever would ask that index type for.
-        flat_ms = [time_ms(nearest_vectors, flat, p, candidate_count(size, "flat")) for p in probes]
-        ivf_ms = [time_ms(nearest_vectors, ivf, p, candidate_count(size, "ivf")) for p in probes]
+        flat_ms = [time_ms(nearest_vectors, flat, p, candidate_count(size, "flat", settings)) for p in probes]
+        ivf_ms = [time_ms(nearest_vectors, ivf, p, candidate_count(size, "ivf", settings)) for p in probes]
         recall = recall_at(ivf.search(probes, 10)[1], exact_top(probes, vectors, 10))
         rows.append({"vectors": size, "flat_ms": round(float(np.median(flat_ms)), 3),
                      "ivf_ms": round(float(np.median(ivf_ms)), 3), "ivf_recall@10": recall,

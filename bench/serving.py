@@ -22,7 +22,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -74,6 +74,14 @@ def memory_mb(pid: int, field: Literal["VmRSS", "VmHWM"] = "VmRSS") -> float | N
     return None
 
 
+def _kept(lines: Iterable[str], seen: list[str], keep: int = 8) -> Iterator[str]:
+    """`lines`, remembering the last `keep` of them in `seen` (a failed call reports where its stream stopped)."""
+    for line in lines:
+        seen.append(line)
+        del seen[:-keep]
+        yield line
+
+
 def read_events(lines: Iterable[str]) -> tuple[str, object]:
     """The first "complete" or "error" event of a server-sent event stream, with its decoded data."""
     event = None
@@ -102,7 +110,13 @@ class AppClient:
         self._http = httpx.Client(base_url=self.base_url, timeout=timeout, limits=limits)
 
     def send(self, api_name: str, *data) -> Reply:
-        """One call; never raises for what the server or the network did (soak and burst count outcomes)."""
+        """One call; never raises for what the server or the network did (soak and burst count outcomes).
+
+        A call that fails says how: which request (the POST, or the GET of its event stream), after how
+        long, the exception's type, the HTTP status and the first bytes of the body or the stream's last lines.
+        """
+        began = time.perf_counter()
+        step, seen = "POST", []
         try:
             # json.dumps escapes lone surrogates (\ud800) as any client would; httpx's json= would fail on them.
             posted = self._http.post(f"/gradio_api/call/{api_name}", content=json.dumps({"data": list(data)}),
@@ -111,15 +125,20 @@ class AppClient:
                 kind = "http-5xx" if posted.status_code >= 500 else "http-4xx"
                 return Reply(kind, posted.text[:2000], posted.status_code)
             event_id = posted.json()["event_id"]
+            step = f"GET stream of event {event_id}"
             with self._http.stream("GET", f"/gradio_api/call/{api_name}/{event_id}") as stream:
-                if stream.status_code >= 500:
-                    return Reply("http-5xx", f"GET {stream.status_code}", stream.status_code)
-                event, payload = read_events(stream.iter_lines())
+                if stream.status_code != 200:
+                    kind = "http-5xx" if stream.status_code >= 500 else "http-4xx"
+                    return Reply(kind, f"{step}: HTTP {stream.status_code}: {stream.read()[:300]!r}",
+                                 stream.status_code)
+                event, payload = read_events(_kept(stream.iter_lines(), seen))
         except (httpx.HTTPError, ValueError, KeyError) as err:
-            return Reply("unanswered", f"{type(err).__name__}: {err}")
+            return Reply("unanswered", f"{step}, {time.perf_counter() - began:.1f} s in: {type(err).__name__}: "
+                                       f"{err}; stream so far: {seen[-4:]!r:.300}")
         if event in ("complete", "error"):
             return Reply(event, payload)
-        return Reply("unanswered", f"stream ended with {event!r} before complete/error")
+        return Reply("unanswered", f"{step}, {time.perf_counter() - began:.1f} s in: the stream ended with "
+                                   f"{event!r} before complete/error; its last lines: {seen[-4:]!r:.300}")
 
     def call(self, api_name: str, *data):
         """One call; returns its first output or raises `CallError` saying how it failed."""

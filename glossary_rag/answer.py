@@ -89,7 +89,7 @@ NOT_COVERED = ("The glossary doesn't cover that, so I won't guess: it explains d
 def compose_answer(result: SearchResult, glossary: Glossary, settings: Settings) -> Answer:
     """Turn a search result into a cited answer.
 
-    >>> # compose_answer(retriever.search("what is dropout?"), glossary).text
+    >>> # compose_answer(retriever.search("what is dropout?"), glossary, settings).text
     >>> # '**Dropout** — Dropout is a regularization technique ... [1]. ...'
     """
     s = settings

@@ -36,7 +36,7 @@ def build_command(settings: Settings, *, check: bool = False, enriched: bool = T
                                 f"(hash {trained_on[:12]}); retrain it with `python scripts/train_adapter.py`, "
                                 "then rebuild and refit (`python scripts/fit_decision.py`)")
             if not problems:
-                load_index(index_dir, glossary=glossary)  # checksums and counts
+                load_index(index_dir, settings=settings, glossary=glossary)  # checksums and counts
         except IndexError_ as err:
             problems = [str(err)]
         if problems:

@@ -50,7 +50,7 @@ class Engine:
         encoder = encoder or load(settings.model, select_adapter(settings.adapter, glossary))
         fingerprint = encoder.fingerprint()
         try:
-            index = load_index(settings.index_dir, glossary=glossary, model=encoder.model_id,
+            index = load_index(settings.index_dir, settings=settings, glossary=glossary, model=encoder.model_id,
                                fingerprint=fingerprint, dimension=encoder.dimension)
         except IndexError_ as err:
             if not rebuild:
@@ -63,7 +63,7 @@ class Engine:
             if glossary.warnings:  # first use of an imported glossary: show what the import tolerated
                 log.warning("%s", glossary.render_report())
             build_index(glossary, encoder, settings.index_dir, settings=settings)
-            index = load_index(settings.index_dir, glossary=glossary, model=encoder.model_id,
+            index = load_index(settings.index_dir, settings=settings, glossary=glossary, model=encoder.model_id,
                                fingerprint=fingerprint, dimension=encoder.dimension)
         return cls(settings, glossary, encoder, index, Retriever(glossary, index, encoder, settings, decision_model))
 

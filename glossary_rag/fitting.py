@@ -58,8 +58,9 @@ def gather_both(engine, queries: list[EvalQuery], log=sys.stderr) -> list[Exampl
     # on, glossary_rag/adapt.py), so its evidence is gathered with the plain model too.
     encoder = engine.encoder if engine.encoder.model_id == engine.settings.model else load_encoder(engine.settings.model)
     with tempfile.TemporaryDirectory(prefix="plain-index-") as folder:
-        build_index(plain, encoder, Path(folder), enriched=False)
-        retriever = Retriever(plain, load_index(Path(folder)), encoder, engine.settings, neutral)
+        build_index(plain, encoder, Path(folder), enriched=False, settings=engine.settings)
+        retriever = Retriever(plain, load_index(Path(folder), settings=engine.settings), encoder, engine.settings,
+                              neutral)
         plain_examples = collect_examples(retriever, queries)
     print(f"plain index (terms and definitions only): {len(plain_examples)} examples", file=log)
     return examples + plain_examples

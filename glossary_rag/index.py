@@ -44,17 +44,17 @@ PROGRESS_FROM = 5_000
 
 
 def build_index(glossary: Glossary, encoder, index_dir: Path, *, enriched: bool = True,
-                ann_threshold: int | None = None, batch_size: int = 256, show_progress: bool | None = None,
-                settings: Settings | None = None) -> Manifest:
+                settings: Settings, ann_threshold: int | None = None, batch_size: int = 256,
+                show_progress: bool | None = None) -> Manifest:
     """Embed every passage of `glossary` and write a fresh index into `index_dir` atomically.
 
     The index type and IVF layout come from `settings` (`ann_threshold`, when given, overrides its
     threshold). One progress bar over all passages, shown by default from `PROGRESS_FROM` passages.
     """
-    s = settings or Settings()
+    s = settings
     passages = glossary_passages(glossary, enriched)
     index_type = choose_index_type(len(passages), s.ann_threshold if ann_threshold is None else ann_threshold)
-    index = create_faiss_index(encoder.dimension, index_type, len(passages), s)
+    index = create_faiss_index(encoder.dimension, index_type, len(passages), settings=s)
     show = len(passages) >= PROGRESS_FROM if show_progress is None else show_progress
     # Encoded in chunks so a large glossary builds in bounded memory: a flat index takes each chunk as it
     # comes; an IVF index gets them after training.
@@ -128,10 +128,11 @@ def write_atomic(path: Path, data: bytes) -> None:
         raise
 
 
-def load_index(index_dir: Path, *, glossary: Glossary | None = None, model: str | None = None,
+def load_index(index_dir: Path, *, settings: Settings, glossary: Glossary | None = None, model: str | None = None,
                fingerprint: str | None = None, dimension: int | None = None) -> LoadedIndex:
-    """Load and verify an index; with `glossary`/`model`/`fingerprint`/`dimension`, also check it was built
-    from them (a wrong dimension would otherwise pass loading and fail inside FAISS on the first query)."""
+    """Load and verify an index, tuned for search by `settings` (an IVF index's probes); with
+    `glossary`/`model`/`fingerprint`/`dimension`, also check it was built from them (a wrong dimension would
+    otherwise pass loading and fail inside FAISS on the first query)."""
     import faiss
 
     index_dir = Path(index_dir)
@@ -145,7 +146,7 @@ def load_index(index_dir: Path, *, glossary: Glossary | None = None, model: str 
         index = faiss.deserialize_index(np.frombuffer(faiss_bytes, dtype=np.uint8))
     except RuntimeError as err:
         raise IndexCorruptError(f"{index_dir / manifest.faiss_file}: FAISS cannot read it. {REBUILD}") from err
-    tune_for_search(index)
+    tune_for_search(index, settings)
     try:
         passages = tuple(Passage(**json.loads(line)) for line in passages_bytes.decode("utf-8").splitlines())
     except (ValueError, TypeError) as err:

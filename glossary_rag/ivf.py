@@ -7,9 +7,10 @@ trains on a sample, then adds them a slice at a time.
 
 >>> choose_index_type(1500, 200_000), choose_index_type(500_000, 200_000)
 ('flat', 'ivf')
->>> ivf_lists(10_000), ivf_lists(500_000), ivf_lists(10)
+>>> s = Settings()
+>>> ivf_lists(10_000, s), ivf_lists(500_000, s), ivf_lists(10, s)
 (64, 4096, 16)
->>> ivf_probes(16), ivf_probes(4096), ivf_probes(65_536)
+>>> ivf_probes(16, s), ivf_probes(4096, s), ivf_probes(65_536, s)
 (16, 32, 512)
 """
 
@@ -36,27 +37,26 @@ def choose_index_type(n_vectors: int, ann_threshold: int) -> IndexType:
     return "ivf" if n_vectors >= ann_threshold else "flat"
 
 
-def ivf_lists(n_vectors: int, settings: Settings | None = None) -> int:
+def ivf_lists(n_vectors: int, settings: Settings) -> int:
     """Number of IVF lists for `n_vectors`: a power of two near n / ivf_list_size, at least ivf_min_lists."""
-    s = settings or Settings()
+    s = settings
     smallest = round(math.log2(s.ivf_min_lists))
     return 2 ** max(smallest, round(math.log2(max(n_vectors, 1) / s.ivf_list_size)))
 
 
-def ivf_probes(lists: int, settings: Settings | None = None) -> int:
+def ivf_probes(lists: int, settings: Settings) -> int:
     """Lists scanned per query: ivf_min_probes, or one list in ivf_probe_share for very large indexes."""
-    s = settings or Settings()
-    return min(lists, max(s.ivf_min_probes, lists // s.ivf_probe_share))
+    return min(lists, max(settings.ivf_min_probes, lists // settings.ivf_probe_share))
 
 
-def create_faiss_index(dimension: int, index_type: IndexType, n_vectors: int = 0, settings: Settings | None = None):
+def create_faiss_index(dimension: int, index_type: IndexType, n_vectors: int = 0, *, settings: Settings):
     """An empty inner-product index (cosine, since vectors are unit length) for about `n_vectors` vectors.
 
     An "ivf" index must be trained (`train_index`) before vectors are added.
     """
     import faiss
 
-    s = settings or Settings()
+    s = settings
     if index_type == "flat":
         return faiss.IndexFlatIP(dimension)
     if index_type == "ivf":
@@ -68,10 +68,10 @@ def create_faiss_index(dimension: int, index_type: IndexType, n_vectors: int = 0
     raise ValueError(f"unknown index type {index_type!r}: use 'flat' or 'ivf'")
 
 
-def train_index(index, vectors: np.ndarray, seed: int = 0, settings: Settings | None = None) -> None:
+def train_index(index, vectors: np.ndarray, settings: Settings, seed: int = 0) -> None:
     """Train an IVF index's cells on a random sample of `vectors` (rows of an array or a memmap); a flat
     index needs no training. Sets the search parameters either way."""
-    s = settings or Settings()
+    s = settings
     if not index.is_trained:
         count = min(len(vectors), s.ivf_train_per_list * index.nlist)
         rows = np.sort(np.random.default_rng(seed).choice(len(vectors), size=count, replace=False))
@@ -79,8 +79,9 @@ def train_index(index, vectors: np.ndarray, seed: int = 0, settings: Settings | 
     tune_for_search(index, s)
 
 
-def tune_for_search(index, settings: Settings | None = None) -> None:
-    """Set how much of an IVF index a query scans (done at load too, so older files get today's values)."""
+def tune_for_search(index, settings: Settings) -> None:
+    """Set how much of an IVF index a query scans, from `settings` (done at load too: the probes a server is
+    configured with win over those saved in the file)."""
     import faiss
 
     if isinstance(index, faiss.IndexIVF):
@@ -88,7 +89,7 @@ def tune_for_search(index, settings: Settings | None = None) -> None:
 
 
 def add_after_training(index, chunks: Iterable[tuple[int, np.ndarray]], count: int, dimension: int, folder: Path,
-                       settings: Settings | None = None) -> None:
+                       settings: Settings) -> None:
     """Spool (first row, vectors) chunks to a temporary file in `folder` (disk, not memory), train `index`
     on a sample of them, then add them a slice at a time. The spool file is removed whatever happens."""
     folder.mkdir(parents=True, exist_ok=True)
@@ -98,7 +99,7 @@ def add_after_training(index, chunks: Iterable[tuple[int, np.ndarray]], count: i
         pending = np.lib.format.open_memmap(spool, mode="w+", dtype=np.float32, shape=(count, dimension))
         for start, vectors in chunks:
             pending[start:start + len(vectors)] = vectors
-        train_index(index, pending, settings=settings)
+        train_index(index, pending, settings)
         for start in range(0, count, ADD_SLICE):
             index.add(np.ascontiguousarray(pending[start:start + ADD_SLICE]))
         del pending

@@ -5,7 +5,8 @@ decent"); the name table catches what they miss. Built once at load, never per q
 `Settings` (fuzzy_min_length, fuzzy_name_cutoff, example_quality).
 
 >>> from glossary_rag.glossary import Entry
->>> m = NameMatcher([Entry(id=3, term="Backpropagation", aliases=("backprop",), definition="x")])
+>>> from glossary_rag.settings import Settings
+>>> m = NameMatcher([Entry(id=3, term="Backpropagation", aliases=("backprop",), definition="x")], Settings())
 >>> m.match("backprop"), m.match("backprp"), m.match("how does backprop work")
 ({3: 1.0}, {3: 0.933}, {3: 0.421})
 """
@@ -49,15 +50,16 @@ class NameMatch:
 class NameMatcher:
     """Find entry names, aliases and examples inside a query: exactly, as a phrase, or with typos (rapidfuzz).
 
-    >>> m = NameMatcher([Entry(id=2, term="Activation Function", examples=("sigmoid", "ReLU"), definition="x")])
+    >>> m = NameMatcher([Entry(id=2, term="Activation Function", examples=("sigmoid", "ReLU"), definition="x")],
+    ...                 Settings())
     >>> m.match("sigmoid"), m.match("relus"), m.match("sigmod"), m.match_names("activation function")[2].kind
     ({2: 0.95}, {2: 0.95}, {2: 0.877}, 'name')
-    >>> NameMatcher([Entry(id=39, term="F1 Score", aliases=("F-score",), definition="x")]).match("z-score")
+    >>> NameMatcher([Entry(id=39, term="F1 Score", aliases=("F-score",), definition="x")], Settings()).match("z-score")
     {}
     """
 
-    def __init__(self, entries: list[Entry], settings: Settings | None = None):
-        s = settings or Settings()
+    def __init__(self, entries: list[Entry], settings: Settings):
+        s = settings
         # Short names ("ann", "gan") only match exactly; an example ("sigmoid" for Activation Function) names
         # a kind of the entry, so it scores a bit below a name (Settings says how each was set).
         self.min_fuzzy_length, self.fuzzy_cutoff = s.fuzzy_min_length, s.fuzzy_name_cutoff
@@ -124,11 +126,12 @@ class NameMatcher:
         return found
 
 
-def match_entry(text: str, entry: Entry, settings: Settings | None = None) -> NameMatch | None:
+def match_entry(text: str, entry: Entry, settings: Settings) -> NameMatch | None:
     """How `text` names `entry`: by one of its names, by one of its examples, or (None) not at all.
 
     >>> e = Entry(id=2, term="Activation Function", examples=("sigmoid", "ReLU"), definition="x")
-    >>> match_entry("relus", e), match_entry("sigmoid activation function", e).kind, match_entry("tensor", e)
+    >>> s = Settings()
+    >>> match_entry("relus", e, s), match_entry("sigmoid activation function", e, s).kind, match_entry("tensor", e, s)
     (NameMatch(score=0.95, name='ReLU', kind='example'), 'name', None)
     """
     return NameMatcher([entry], settings).match_names(text).get(entry.id)

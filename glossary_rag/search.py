@@ -81,7 +81,7 @@ class Retriever:
         self.lexical = LexicalIndex(entries)
         self.names = NameMatcher(entries, settings)
         self.vocabulary = Vocabulary(entries, set(ABBREVIATIONS), settings)
-        self.speller = Speller(entries)
+        self.speller = Speller(entries, settings.fuzzy_word_cutoff)
         self.decision_model = decision_model or load_decision_model(settings.decision_path)
         # "Enriched" as the decision means it: the index holds retrieval texts written for people who don't
         # know the name. A glossary brought as it is has none, whatever the build was asked to include.
@@ -239,13 +239,14 @@ def entry_links(glossary: Glossary, position: dict[int, int]) -> list[frozenset[
     return [frozenset(group) for group in links]
 
 
-def candidate_count(total: int, index_type: str, settings: Settings = Settings()) -> int:
+def candidate_count(total: int, index_type: str, settings: Settings) -> int:
     """How many nearest vectors a query asks the index for.
 
     Small flat indexes: every vector (exact). An approximate index (IVF, or HNSW from older builds) returns
     a small pool: ~25 entries at ~5 vectors each, plenty for the candidates (see README "Performance").
 
-    >>> candidate_count(1727, "flat"), candidate_count(50_000, "flat"), candidate_count(500_000, "ivf")
+    >>> s = Settings()
+    >>> candidate_count(1727, "flat", s), candidate_count(50_000, "flat", s), candidate_count(500_000, "ivf", s)
     (1727, 1024, 128)
     """
     if index_type != "flat":

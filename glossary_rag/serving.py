@@ -2,6 +2,7 @@
 
 - `load_space_encoder`: the embedding model, with index rebuilds sent through a `@spaces.GPU` function when
   the `spaces` package is present (a ZeroGPU Space refuses to start without one); unchanged elsewhere.
+- `serve`: `Blocks.launch` with the settings below, idle connections held longer than clients' pools hold them.
 - `BusyMessage`: ASGI middleware that turns Gradio's "Queue is full" 503 into a message saying what to do.
 
 No Gradio import here: `spaces` brings its own, and the middleware is plain ASGI.
@@ -13,8 +14,10 @@ import dataclasses
 import json
 import logging
 from collections.abc import Callable
+from pathlib import Path
 
 import numpy as np
+from starlette.middleware import Middleware
 
 from glossary_rag.embed import Encoder, load_encoder
 
@@ -40,6 +43,10 @@ CONCURRENCY_LIMIT = 2
 # Sessions whose state Gradio keeps in memory. Every API call opens one (~70 KB), so Gradio's default of
 # 10,000 let memory grow by ~0.7 GB under sustained API traffic; beyond this the least recently used go.
 STATE_SESSIONS = 500
+# Seconds an idle keep-alive connection stays open. uvicorn's default (5 s) equals httpx's pool expiry, so
+# clients (gradio_client, our burst) reused connections the server was closing at that instant: "connection
+# reset by peer". Well past any client pool's expiry instead, as servers behind proxies are advised to be.
+KEEP_ALIVE_S = 75
 # Gradio accepts uploads at /gradio_api/upload for any app, unlimited by default; this app takes no files.
 MAX_UPLOAD_BYTES = 0
 
@@ -97,6 +104,19 @@ def wrap_for_spaces(encoder: Encoder) -> Encoder:
              "on ZeroGPU" if Config.zero_gpu else "not a ZeroGPU Space, so on this machine")
     fields = {f.name: getattr(encoder, f.name) for f in dataclasses.fields(Encoder)}
     return SpaceEncoder(**fields, encode_batch=encode_batch)
+
+
+def serve(demo, blocked: Path, **options):
+    """`demo.launch(**options)` with the serving settings above: no share link, `blocked` never served,
+    bounded sessions, no uploads, the busy message, and idle connections held `KEEP_ALIVE_S` (Gradio has no
+    option for it; uvicorn reads it for each new connection). Blocks unless `prevent_thread_lock`."""
+    launched = demo.launch(share=False, blocked_paths=[str(blocked)], state_session_capacity=STATE_SESSIONS,
+                           max_file_size=MAX_UPLOAD_BYTES, app_kwargs={"middleware": [Middleware(BusyMessage)]},
+                           **{**options, "prevent_thread_lock": True})
+    demo.server.config.timeout_keep_alive = KEEP_ALIVE_S
+    if not options.get("prevent_thread_lock"):
+        demo.block_thread()
+    return launched
 
 
 # --- The queue's refusal, said so an API caller knows what to do --------------------------------------------

@@ -2,7 +2,7 @@
 
 Name matching forgives typos by itself, but the encoder and BM25 see "gradiant decent" as two unknown
 tokens. A word the glossary never uses is replaced by the glossary word closest to it in spelling (rapidfuzz
-`fuzz.ratio` at least `CUTOFF`, same first letter, the more frequent word on ties); words the glossary uses
+`fuzz.ratio` at least the cutoff, Settings.fuzzy_word_cutoff, same first letter, the more frequent word on ties); words the glossary uses
 and short words are left alone.
 
 >>> from glossary_rag.glossary import Entry
@@ -24,7 +24,7 @@ from glossary_rag.glossary import Entry
 # words of similar shape ("forest"/"forget" score 83). Words under MIN_LENGTH letters are never changed
 # (mostly acronyms); words shorter than FUZZY_LENGTH are only completed by one missing last letter ("epoc"
 # -> "epoch"), because any other one-letter change of a short word is usually another word ("bake"/"brake").
-CUTOFF = 85.0
+DEFAULT_CUTOFF = 85.0  # Settings.fuzzy_word_cutoff's default; the retriever passes the configured one
 MIN_LENGTH = 4
 FUZZY_LENGTH = 5
 _WORD = re.compile(r"[A-Za-z][A-Za-z0-9'-]*")
@@ -33,7 +33,8 @@ _WORD = re.compile(r"[A-Za-z][A-Za-z0-9'-]*")
 class Speller:
     """The glossary's words with their counts; corrects the words of a query it does not know."""
 
-    def __init__(self, entries: list[Entry]):
+    def __init__(self, entries: list[Entry], cutoff: float = DEFAULT_CUTOFF):
+        self.cutoff = cutoff
         counts: Counter[str] = Counter()
         for entry in entries:
             for text in (*entry.names, *entry.examples, entry.definition, *entry.descriptions, *entry.questions):
@@ -53,7 +54,7 @@ class Speller:
         if len(lower) < FUZZY_LENGTH:
             completions = [w for w in candidates if len(w) == len(lower) + 1 and w.startswith(lower)]
             return completions[0] if completions else word  # the most frequent
-        found = process.extractOne(lower, candidates, scorer=fuzz.ratio, score_cutoff=CUTOFF)
+        found = process.extractOne(lower, candidates, scorer=fuzz.ratio, score_cutoff=self.cutoff)
         return found[0] if found else word
 
     def correct(self, text: str) -> str:

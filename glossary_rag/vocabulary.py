@@ -18,8 +18,8 @@ from glossary_rag.settings import Settings
 class Vocabulary:
     """The glossary's words; typos of them ("overfiting") still count as known (Settings.fuzzy_word_cutoff)."""
 
-    def __init__(self, entries: list[Entry], extra_words: set[str] = frozenset(), settings: Settings | None = None):
-        self.typo_cutoff = (settings or Settings()).fuzzy_word_cutoff
+    def __init__(self, entries: list[Entry], extra_words: set[str], settings: Settings):
+        self.typo_cutoff = settings.fuzzy_word_cutoff
         words: set[str] = set(extra_words)
         for entry in entries:
             for text in (*entry.names, *entry.examples, entry.definition, *entry.descriptions, *entry.questions):
@@ -31,7 +31,9 @@ class Vocabulary:
         """Share of the content words of `text` that the glossary never uses (0.0 when it has none).
 
         >>> from glossary_rag.glossary import Entry
-        >>> Vocabulary([Entry(id=1, term="Dropout", definition="Randomly zero units.")]).unknown_share("dropuot of bayes")
+        >>> from glossary_rag.settings import Settings
+        >>> words = Vocabulary([Entry(id=1, term="Dropout", definition="Randomly zero units.")], set(), Settings())
+        >>> words.unknown_share("dropuot of bayes")
         0.5
         """
         content = [w for w in _WORD.findall(text.lower()) if len(w) > 2 and w not in _STOPWORDS]

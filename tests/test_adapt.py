@@ -40,7 +40,7 @@ def test_a_few_steps_give_an_adapter_that_loads_merged_and_makes_old_indexes_sta
     text = ["randomly switching off neurons"]
     assert not np.allclose(adapted.encode(text), encoder.encode(text))
 
-    build_index(glossary, encoder, tmp_path / "index")
+    build_index(glossary, encoder, tmp_path / "index", settings=Settings())
     problems = staleness(read_manifest(tmp_path / "index"), glossary=glossary, model=adapted.model_id,
                          fingerprint=adapted.fingerprint(), dimension=adapted.dimension)
     assert problems and any("model" in p for p in problems), problems

@@ -35,6 +35,8 @@ from glossary_rag.passages import glossary_passages
 from glossary_rag.settings import PROJECT_ROOT, Settings
 from tests.conftest import write_entry
 
+SETTINGS = Settings()
+
 REBUILD = "Rebuild it with `python scripts/build_index.py`."
 
 
@@ -52,7 +54,7 @@ def write_small_glossary(folder: Path) -> Path:
 def pristine(tmp_path_factory, encoder) -> Path:
     """A small glossary and its freshly built index, copied by each test before it damages them."""
     root = tmp_path_factory.mktemp("pristine")
-    build_index(load_glossary(write_small_glossary(root / "glossary")), encoder, root / "index")
+    build_index(load_glossary(write_small_glossary(root / "glossary")), encoder, root / "index", settings=SETTINGS)
     return root
 
 
@@ -68,7 +70,7 @@ def index_of_another_model(glossary: Path, index: Path, encoder, *, same_identit
     passages = glossary_passages(loaded)
     vectors = np.random.default_rng(0).standard_normal((len(passages), 768)).astype(np.float32)
     vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
-    faiss_index = create_faiss_index(768, "flat")
+    faiss_index = create_faiss_index(768, "flat", settings=SETTINGS)
     faiss_index.add(vectors)
     shutil.rmtree(index)
     model, fingerprint = ((encoder.model_id, encoder.fingerprint()) if same_identity else
@@ -231,12 +233,12 @@ def test_leftover_temp_and_orphan_files_do_not_break_loading_and_the_next_build_
     (index / "vectors-00000000deadbeef.faiss").write_bytes(b"orphan")
     (index / "passages-00000000deadbeef.jsonl").write_text("orphan\n")
     loaded = load_index(index, glossary=load_glossary(glossary), model=encoder.model_id,
-                        fingerprint=encoder.fingerprint(), dimension=encoder.dimension)
+                        fingerprint=encoder.fingerprint(), dimension=encoder.dimension, settings=SETTINGS)
     assert loaded.manifest == manifest
     settings = dataclasses.replace(Settings(), glossary_path=glossary, index_dir=index)
     assert Engine.load(settings, encoder=encoder).ask("what is dropout?").citations[0].term == "Dropout"
 
-    assert build_index(load_glossary(glossary), encoder, index) == manifest
+    assert build_index(load_glossary(glossary), encoder, index, settings=SETTINGS) == manifest
     assert sorted(os.listdir(index)) == sorted([MANIFEST, manifest.faiss_file, manifest.passages_file])
 
 
@@ -271,17 +273,18 @@ def test_a_build_killed_at_any_moment_leaves_the_old_or_the_new_index(tmp_path, 
     old_glossary = load_glossary(write_small_glossary(tmp_path / "old"))
     new_glossary = load_glossary(write_large_glossary(tmp_path / "new"))
     index = tmp_path / "index"
-    old = build_index(old_glossary, encoder, index)
+    old = build_index(old_glossary, encoder, index, settings=SETTINGS)
     command = [sys.executable, "scripts/build_index.py", "--glossary", str(tmp_path / "new"), "--index", str(index)]
     # The build embeds a glossary the adapter was not trained on, so it uses the plain model (adapt.py).
     plain = load_encoder(Settings().model, select_adapter(Settings().adapter, new_glossary))
 
     def old_or_new(folder: Path) -> str:
         """Load `folder` with every check (checksums, counts, FAISS): it must be one whole index or the other."""
-        manifest = load_index(folder).manifest
+        manifest = load_index(folder, settings=SETTINGS).manifest
         if manifest == old:
             return "old"
-        load_index(folder, glossary=new_glossary, model=plain.model_id, fingerprint=plain.fingerprint())
+        load_index(folder, settings=SETTINGS, glossary=new_glossary, model=plain.model_id,
+                   fingerprint=plain.fingerprint())
         return "new"
 
     observed = {}
@@ -331,7 +334,7 @@ def test_a_build_killed_at_any_moment_leaves_the_old_or_the_new_index(tmp_path, 
         seen, killed_while, build = follow_the_write_phase()
         if killed_while == "writing the manifest" and len(seen) == len(moments):
             break
-        old = build_index(old_glossary, encoder, index)
+        old = build_index(old_glossary, encoder, index, settings=SETTINGS)
     observed.update(seen)
     after_kill = (temp_files(index), old_or_new(index))
     print("kill moments:", observed, "after the kill:", after_kill)

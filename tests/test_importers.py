@@ -5,7 +5,9 @@ end to end."""
 
 from __future__ import annotations
 
+import csv
 import dataclasses
+import io
 import json
 import re
 
@@ -215,9 +217,12 @@ def test_csv_with_ids_semicolons_and_detected_by_content(tmp_path):
 
 @pytest.mark.parametrize("text, expected", [
     ("term,aliases\nEpoch,epochs\n", r"terms\.csv, line 1: the header row names \['term', 'aliases'\] but not both"),
-    ("term,definition\nEpoch,One pass, twice.\n", r"terms\.csv, line 2: 3 fields but the header names 2"),
-    ("term,definition\nEpoch,One pass.\nBatch,\"unclosed\nstill open\n", r"terms\.csv, line 3: malformed delimited file"),
-    ("id,term,definition\n1,Epoch,One pass.\nx,Batch,Some.\n", r"terms\.csv, line 3: id 'x' is not a whole number"),
+    # Nothing in the file can be read: refused, naming the file and the lines.
+    ("term,definition\nEpoch,One pass, twice.\n",
+     r"terms\.csv: no row could be read as an entry \(line 2: 3 fields but the header names 2; row skipped"),
+    ("id,term,definition\nx,Batch,Some.\ny,Epoch,One.\n",
+     r"terms\.csv: no row could be read as an entry \(line 2: id 'x' is not a whole number; row skipped.*"
+     r"line 3: id 'y'"),
     ("id,term,definition\n1,Epoch,One pass.\n1,Batch,Some.\n",
      r"terms\.csv, line 3: entry 1, field 'id': duplicate id, also used in .*terms\.csv, line 2"),
     ("term,definition\n", r"terms\.csv: no entries found"),
@@ -225,6 +230,88 @@ def test_csv_with_ids_semicolons_and_detected_by_content(tmp_path):
 def test_malformed_csv_names_file_and_line(tmp_path, text, expected):
     with pytest.raises(GlossaryError, match=expected):
         load_glossary(write(tmp_path, "terms.csv", text))
+
+
+def html_deck(rows: int) -> tuple[str, list[tuple[str, str]]]:
+    """A headerless pipe deck the way flashcard apps export it: every definition a quoted multi-line HTML cell
+    with doubled quotes inside its attributes, and some cells a quoted part followed by more text (which a
+    strict reader refuses and Python's csv module reads). Returns the text and each row's (term, definition)."""
+    lines, expected = [], []
+    for i in range(1, rows + 1):
+        term = f"Term {i}"
+        if i % 40 == 0:
+            lines.append(f'{term}|"<b>Quoted</b> first" then the rest of definition {i}.')
+            expected.append((term, f"Quoted first then the rest of definition {i}."))
+            continue
+        lines.append(f'{term}|"<div>Definition of <b>term {i}</b>, see <a href=""https://example.org/t/{i}?a=1&amp;b=2""'
+                     f' target=""_blank"">the docs</a>.</div>\n<ul>\n  <li>first point</li>\n'
+                     f'  <li>second &amp; <i>last</i><br/>one more line</li>\n</ul>"')
+        expected.append((term, f"Definition of term {i}, see the docs.\nfirst point\nsecond & last\none more line"))
+    return "\n".join(lines) + "\n", expected
+
+
+def test_a_headerless_pipe_deck_of_multi_line_html_cells_imports_every_row(tmp_path):
+    text, expected = html_deck(420)
+    path = write(tmp_path, "deck.txt", text)
+    # The premise: a standard reader reads every row, two cells each.
+    assert [len(row) for row in csv.reader(io.StringIO(text), delimiter="|")] == [2] * 420
+    glossary = load_glossary(path)
+    assert glossary.format == "csv"
+    assert [(e.id, e.term, e.definition) for e in glossary.entries] == [
+        (i, term, definition) for i, (term, definition) in enumerate(expected, 1)]
+    assert glossary.warnings == ((1, "no header row: column 1 read as the term, column 2 as the definition"),)
+
+
+def test_malformed_rows_are_reported_by_line_and_skipped_and_the_good_rows_kept(tmp_path):
+    text = dedent("""
+        term|definition
+        Epoch|One pass over the data.
+        Batch|"An open quote that swallows the rows below it
+        Momentum|Keeps a running average of the gradient.
+        Dropout|Switches units off, as "regularization".
+        Learning rate|The step size.|an extra cell
+        Loss|"A ""closed"" quote
+        over two lines."
+        id|A row whose term is "id" is a row like any other.
+        Weight|"Opened and
+        never closed
+        """)
+    glossary = load_glossary(write(tmp_path, "deck.txt", text))
+    assert [(e.id, e.term, e.definition) for e in glossary.entries] == [
+        (1, "Epoch", "One pass over the data."),
+        (3, "Momentum", "Keeps a running average of the gradient."),
+        (4, "Dropout", 'Switches units off, as "regularization".'),
+        (6, "Loss", 'A "closed" quote\nover two lines.'),
+        (7, "id", 'A row whose term is "id" is a row like any other.')]
+    assert glossary.warnings == (
+        (3, "a quote opened on this line is not closed where its cell ends (it runs to line 5); row skipped, the "
+            'lines after it read again as rows. Close the quote, or double a quote inside a cell (""like this"")'),
+        (6, "3 fields but the header names 2; row skipped. Quote a cell that contains '|' (\"like| this\")"),
+        (10, "a quote opened on this line is never closed (it runs to line 11); row skipped, the lines after it "
+             'read again as rows. Close the quote, or double a quote inside a cell (""like this"")'),
+        (11, "entry 9 'never closed' has an empty definition; skipped"))
+
+
+def test_a_row_with_an_id_that_is_not_a_number_is_skipped(tmp_path):
+    glossary = load_glossary(write(tmp_path, "terms.csv", "id,term,definition\n1,Epoch,One pass.\nx,Batch,Some.\n"))
+    assert [(e.id, e.term) for e in glossary.entries] == [(1, "Epoch")]
+    assert glossary.warnings == ((3, "id 'x' is not a whole number; row skipped. Give every row a number in the id "
+                                     "column, or drop the column to number rows in order"),)
+
+
+def test_export_json_of_the_html_deck_prints_every_entry_and_the_skipped_rows(tmp_path, capsys):
+    from glossary_rag.cli import main
+
+    text, expected = html_deck(300)
+    path = write(tmp_path, "deck.txt", text + 'Broken|"never closed\n')
+    assert main(["--glossary", str(path), "export", "--json"]) == 0
+    payload = json.loads(capsys.readouterr().out)
+    assert [(e["term"], e["definition"]) for e in payload["entries"]] == expected
+    assert payload["warnings"] == [
+        {"line": 1, "message": "no header row: column 1 read as the term, column 2 as the definition"},
+        {"line": line_of(text + "Broken|", "Broken|"), "message": "a quote opened on this line is never closed (it "
+         'runs to line ' + str(line_of(text + "Broken|", "Broken|")) + '); row skipped, the lines after it read '
+         'again as rows. Close the quote, or double a quote inside a cell (""like this"")'}]
 
 
 def test_json_without_ids(tmp_path):
@@ -336,7 +423,7 @@ def test_an_index_without_enrichment_loads_and_searches(tmp_path, tiny_glossary,
     from glossary_rag.index import build_index
 
     settings = settings_in(tiny_glossary)
-    build_index(load_glossary(tiny_glossary), encoder, settings.index_dir, enriched=False)
+    build_index(load_glossary(tiny_glossary), encoder, settings.index_dir, enriched=False, settings=settings)
     engine = Engine.load(settings, encoder=encoder)
     assert engine.index.manifest.enriched is False
     assert engine.search("drop-out").hits[0].term == "Dropout"

@@ -8,23 +8,27 @@ import numpy as np
 import pytest
 
 from glossary_rag.glossary import load_glossary
-from glossary_rag.index import build_index, load_index
+from glossary_rag.index import build_index, load_index, write_index
 from glossary_rag.ivf import create_faiss_index, ivf_lists, ivf_probes, train_index
 from glossary_rag.manifest import MANIFEST, IndexCorruptError, IndexMissingError, IndexStaleError, read_manifest
 from glossary_rag.passages import glossary_passages
+from glossary_rag.settings import Settings
 from tests.conftest import write_entry
+
+SETTINGS = Settings()
 
 
 @pytest.fixture
 def built(tmp_path, tiny_glossary, encoder):
     glossary = load_glossary(tiny_glossary)
-    manifest = build_index(glossary, encoder, tmp_path / "index")
+    manifest = build_index(glossary, encoder, tmp_path / "index", settings=SETTINGS)
     return glossary, manifest, tmp_path / "index"
 
 
 def test_round_trip(built, encoder):
     glossary, manifest, folder = built
-    loaded = load_index(folder, glossary=glossary, model=encoder.model_id, fingerprint=encoder.fingerprint())
+    loaded = load_index(folder, settings=SETTINGS, glossary=glossary, model=encoder.model_id,
+                        fingerprint=encoder.fingerprint())
     assert loaded.manifest == manifest == read_manifest(folder)
     assert manifest.entries == 4 and manifest.vectors == len(glossary_passages(glossary)) == loaded.faiss_index.ntotal
     assert manifest.dimension == 384 and manifest.index_type == "flat" and manifest.normalized
@@ -35,7 +39,7 @@ def test_round_trip(built, encoder):
 
 def test_build_is_deterministic(built, encoder, tmp_path):
     glossary, manifest, _ = built
-    again = build_index(glossary, encoder, tmp_path / "again")
+    again = build_index(glossary, encoder, tmp_path / "again", settings=SETTINGS)
     assert again == manifest
 
 
@@ -43,16 +47,16 @@ def test_edited_glossary_is_stale(built, tiny_glossary):
     _, _, folder = built
     write_entry(tiny_glossary, 5, "Epoch", "An epoch is one full pass over the training data.")
     with pytest.raises(IndexStaleError, match=r"another version of the glossary.*build_index\.py"):
-        load_index(folder, glossary=load_glossary(tiny_glossary))
+        load_index(folder, glossary=load_glossary(tiny_glossary), settings=SETTINGS)
 
 
 def test_other_model_is_stale(built):
     glossary, _, folder = built
     with pytest.raises(IndexStaleError, match=r"built with model 'sentence-transformers/all-MiniLM-L6-v2(\+adapter-[0-9a-f]{12})?', "
                                               r"configured model is 'other/model'"):
-        load_index(folder, glossary=glossary, model="other/model")
+        load_index(folder, glossary=glossary, model="other/model", settings=SETTINGS)
     with pytest.raises(IndexStaleError, match="model weights differ"):
-        load_index(folder, glossary=glossary, fingerprint="0000")
+        load_index(folder, glossary=glossary, fingerprint="0000", settings=SETTINGS)
 
 
 def test_corrupt_faiss_file(built):
@@ -61,7 +65,7 @@ def test_corrupt_faiss_file(built):
     data[100] ^= 0xFF
     (folder / manifest.faiss_file).write_bytes(bytes(data))
     with pytest.raises(IndexCorruptError, match=r"vectors-.*\.faiss: contents do not match"):
-        load_index(folder, glossary=glossary)
+        load_index(folder, glossary=glossary, settings=SETTINGS)
 
 
 @pytest.mark.parametrize("damage, error, message", [
@@ -76,12 +80,12 @@ def test_edited_manifest(built, damage, error, message):
     path = folder / MANIFEST
     path.write_text(damage(path.read_text()))
     with pytest.raises(error, match=message):
-        load_index(folder, glossary=glossary)
+        load_index(folder, glossary=glossary, settings=SETTINGS)
 
 
 def test_missing_index(tmp_path):
     with pytest.raises(IndexMissingError, match=r"no index here \(manifest.json missing\). Rebuild"):
-        load_index(tmp_path / "nothing")
+        load_index(tmp_path / "nothing", settings=SETTINGS)
 
 
 def test_faiss_matches_numpy_brute_force(encoder, engine):
@@ -100,17 +104,63 @@ def test_faiss_matches_numpy_brute_force(encoder, engine):
 def test_ivf_index_recall(engine):
     """Above the size threshold we switch to IVF; on the real vectors it must agree with exact search."""
     vectors = engine.index.faiss_index.reconstruct_n(0, engine.index.faiss_index.ntotal)
-    ivf = create_faiss_index(vectors.shape[1], "ivf", len(vectors))
+    ivf = create_faiss_index(vectors.shape[1], "ivf", len(vectors), settings=SETTINGS)
     with pytest.raises(RuntimeError):  # untrained: faiss refuses vectors, so a build can't skip training
         ivf.add(vectors[:10])
-    train_index(ivf, vectors)
+    train_index(ivf, vectors, SETTINGS)
     ivf.add(vectors)
-    assert ivf.nlist == ivf_lists(len(vectors)) and ivf.nprobe == ivf_probes(ivf.nlist)
+    assert ivf.nlist == ivf_lists(len(vectors), SETTINGS) and ivf.nprobe == ivf_probes(ivf.nlist, SETTINGS)
     queries = vectors[::37]
     _, approx = ivf.search(queries, 10)
     exact = np.argsort(-(queries @ vectors.T), axis=1, kind="stable")[:, :10]
     recall = np.mean([len(set(a) & set(e)) / 10 for a, e in zip(approx, exact)])
     assert recall >= 0.97
+
+
+def test_the_ivf_layout_settings_reach_the_built_and_loaded_index(tiny_glossary, encoder, tmp_path):
+    """GLOSSARY_RAG_ANN_THRESHOLD / _IVF_LIST_SIZE / _IVF_MIN_LISTS / _IVF_MIN_PROBES decide what a build makes
+    and what a load scans: a tiny glossary past a threshold of 1 becomes an IVF of 4 lists, scanned 1 at a time."""
+    glossary = load_glossary(tiny_glossary)
+    settings = Settings.from_env({"GLOSSARY_RAG_ANN_THRESHOLD": "1", "GLOSSARY_RAG_IVF_LIST_SIZE": "4",
+                                  "GLOSSARY_RAG_IVF_MIN_LISTS": "2", "GLOSSARY_RAG_IVF_MIN_PROBES": "1"})
+    vectors = len(glossary_passages(glossary))
+    assert 12 <= vectors < 24  # 2 ** round(log2(vectors / 4)) == 4 lists
+    manifest = build_index(glossary, encoder, tmp_path / "index", settings=settings)
+    loaded = load_index(tmp_path / "index", settings=settings, glossary=glossary)
+    assert (manifest.index_type, loaded.faiss_index.nlist, loaded.faiss_index.nprobe) == ("ivf", 4, 1)
+    # The defaults make a flat index of the same glossary.
+    assert build_index(glossary, encoder, tmp_path / "flat", settings=SETTINGS).index_type == "flat"
+
+
+def test_configured_probes_are_honoured_when_an_ivf_index_is_loaded(engine, encoder, tmp_path):
+    """An IVF index saved with the default probes (all 16 lists of the real glossary's vectors) serves with
+    the probes it is configured with (GLOSSARY_RAG_IVF_MIN_PROBES=1): loading used to reset them to the
+    defaults. One probe of 16 loses neighbours that all 16 find."""
+    import dataclasses
+
+    from glossary_rag.engine import Engine
+
+    vectors = engine.index.faiss_index.reconstruct_n(0, engine.index.faiss_index.ntotal)
+    ivf = create_faiss_index(vectors.shape[1], "ivf", len(vectors), settings=SETTINGS)
+    train_index(ivf, vectors, SETTINGS)
+    ivf.add(vectors)
+    assert (ivf.nlist, ivf.nprobe) == (16, 16)
+    folder = tmp_path / "ivf"
+    write_index(folder, ivf, list(engine.index.passages), engine.glossary, model=encoder.model_id,
+                fingerprint=encoder.fingerprint(), enriched=engine.index.manifest.enriched, index_type="ivf")
+    one_probe = Settings.from_env({"GLOSSARY_RAG_IVF_MIN_PROBES": "1"})
+    served = Engine.load(dataclasses.replace(one_probe, index_dir=folder), encoder=encoder)
+    default = Engine.load(dataclasses.replace(SETTINGS, index_dir=folder), encoder=encoder)
+    assert (served.index.faiss_index.nprobe, default.index.faiss_index.nprobe) == (1, 16)
+
+    queries = vectors[::17]
+    exact = np.argsort(-(queries @ vectors.T), axis=1, kind="stable")[:, :50]
+
+    def recall(index) -> float:
+        _, found = index.search(queries, 50)
+        return float(np.mean([len(set(f) & set(e)) / 50 for f, e in zip(found, exact)]))
+
+    assert recall(default.index.faiss_index) > 0.99 > 0.9 > recall(served.index.faiss_index)
 
 
 # slow: embeds the whole glossary again (~27 s on 2 cores).
@@ -123,11 +173,11 @@ def test_ivf_build_of_the_real_glossary(engine, encoder, tmp_path):
     from glossary_rag.engine import Engine
 
     folder = tmp_path / "index"
-    manifest = build_index(engine.glossary, encoder, folder, ann_threshold=1000)
+    manifest = build_index(engine.glossary, encoder, folder, ann_threshold=1000, settings=SETTINGS)
     assert manifest.index_type == "ivf" and manifest.vectors == engine.index.faiss_index.ntotal
     assert sorted(p.suffix for p in folder.iterdir()) == [".faiss", ".json", ".jsonl"]
-    loaded = load_index(folder, glossary=engine.glossary)
-    assert loaded.faiss_index.nprobe == ivf_probes(loaded.faiss_index.nlist)
+    loaded = load_index(folder, glossary=engine.glossary, settings=SETTINGS)
+    assert loaded.faiss_index.nprobe == ivf_probes(loaded.faiss_index.nlist, SETTINGS)
     approximate = Engine.load(dataclasses.replace(engine.settings, index_dir=folder), encoder=encoder)
     for question in ("what is dropout?", "the term for a model memorizing its training data", "lstm"):
         exact, ivf = engine.retriever.search(question), approximate.retriever.search(question)

@@ -1,7 +1,11 @@
 """Import a delimited glossary (CSV, TSV, an Anki or spreadsheet export): one row per entry.
 
-- The delimiter is sniffed (comma, tab, semicolon or pipe: the one that splits the rows most evenly), or taken
-  from a `.tsv` extension or an Anki `#separator:` line (Anki's `#key:value` lines are read, not imported).
+- Rows are read by Python's `csv` module, not strictly: a file a standard reader reads is never refused. The
+  dialect is sniffed (`csv.Sniffer`'s guess or comma, tab, semicolon or pipe: whichever splits the rows most
+  evenly), or taken from a `.tsv` extension or an Anki `#separator:` line (Anki's `#key:value` lines are read,
+  not imported).
+- A row that is malformed (a quote left open, more cells than the header names, an id that is not a number)
+  is reported by its line and skipped; the rows around it are kept.
 - A header row naming `term` and `definition` (or names people use for them, see `records.COLUMNS`; also
   `aliases`, `id`, `topic`) maps the columns; without one, column 1 is the term and column 2 the definition.
 - Quoted cells may span lines; HTML in cells becomes plain text; aliases in one cell are split on ";" or "|".
@@ -31,48 +35,120 @@ DELIMITERS = ",\t;|"
 _ANKI_SEPARATORS = {"comma": ",", "semicolon": ";", "tab": "\t", "space": " ", "pipe": "|", "colon": ":"}
 _DIRECTIVE = re.compile(r"^#([a-z ]+):(.*)$", re.IGNORECASE)
 _SNIFF_CHARS = 64_000
+_FIELD_LIMIT = 2**31 - 1  # csv's own default is 128 KiB a cell
 
 
 def parse_delimited(text: str, file: Path) -> Parsed:
-    """Drafts and findings of a delimited glossary; a malformed file raises `FormatError` with its line."""
+    """Drafts and findings of a delimited glossary. A row that cannot be read (a quote left open, more cells
+    than the header names, an id that is not a number) is reported by its line and skipped; `FormatError` only
+    when the header is unusable or no row at all could be read."""
     text, directives = read_directives(text)
-    delimiter = ("\t" if file.suffix.lower() == ".tsv" else
-                 _ANKI_SEPARATORS.get(directives.get("separator", "").lower()) or sniff_delimiter(text))
-    reader = csv.reader(io.StringIO(text), delimiter=delimiter, strict=True)
+    dialect = sniff_dialect(text)
+    if file.suffix.lower() == ".tsv" or "separator" in directives:
+        delimiter = "\t" if file.suffix.lower() == ".tsv" else _ANKI_SEPARATORS.get(
+            directives["separator"].lower(), dialect.delimiter)
+        dialect = _dialect(delimiter)
+    delimiter = dialect.delimiter
+    csv.field_size_limit(max(csv.field_size_limit(), _FIELD_LIMIT))  # a long HTML cell is not an error
+    lines = _Lines(text)
+    reader = csv.reader(lines, dialect)  # not strict: whatever Python's csv module reads, we read
     findings: list[Finding] = []
+    skipped: list[Finding] = []
     drafts: list[Draft] = []
     fields: list[str | None] | None = None
     if "columns" in directives:
         fields = _read_header(directives["columns"].split(delimiter), file, 1, findings)
-    line = 1  # where the row being read starts: errors name it, not where the reader gave up
     position = 0
     headerless = False
-    try:
-        for row in reader:
-            start, line = line, reader.line_num + 1  # a quoted cell may span lines: a row starts after the last
-            if not any(cell.strip() for cell in row):
+    while True:
+        start = lines.next_line  # where the row starts: findings name it, not where the reader stopped
+        try:
+            row = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as err:
+            skipped.append(Finding(start, f"malformed row ({err}); skipped"))
+            continue
+        end = lines.next_line - 1
+        if (problem := _runaway_quote(lines.text(start, end), dialect)):
+            skipped.append(Finding(start, f"{problem} (it runs to line {end}); row skipped, the lines after it "
+                                          "read again as rows. Close the quote, or double a quote inside a cell "
+                                          '(""like this"")'))
+            lines.next_line = start + 1
+            if fields is not None:
+                position += 1  # the row keeps its number: fixing it later renumbers nothing after it
+            continue
+        if not any(cell.strip() for cell in row):
+            continue
+        if fields is None:
+            fields = _header_or_none(row, file, start, findings)
+            if fields is not None:
                 continue
-            if fields is None:
-                fields = _header_or_none(row, file, start, findings)
-                if fields is not None:
-                    continue
-                fields, headerless = ["term", "definition", *[None] * (len(row) - 2)], True
-            if len(row) > len(fields) and any(cell.strip() for cell in row[len(fields):]):
-                if headerless:
-                    fields += [None] * (len(row) - len(fields))  # headerless: more unused columns
-                else:
-                    raise FormatError(f"{file}, line {start}: {len(row)} fields but the header names "
-                                      f"{len(fields)}. Quote a cell that contains '{delimiter}' "
-                                      f"(\"like{delimiter} this\").")
-            position += 1
-            cells = {field: _clean(cell) for field, cell in zip(fields, row) if field}
-            draft = _row_draft(cells, position, file, start, findings)
-            if draft is not None:
-                drafts.append(draft)
+            fields, headerless = ["term", "definition", *[None] * (len(row) - 2)], True
+        if len(row) > len(fields) and any(cell.strip() for cell in row[len(fields):]):
+            if not headerless:
+                position += 1
+                skipped.append(Finding(start, f"{len(row)} fields but the header names {len(fields)}; row "
+                                              f"skipped. Quote a cell that contains '{delimiter}' "
+                                              f"(\"like{delimiter} this\")"))
+                continue
+            fields += [None] * (len(row) - len(fields))  # headerless: more unused columns
+        position += 1
+        cells = {field: _clean(cell) for field, cell in zip(fields, row) if field}
+        draft = _row_draft(cells, position, start, skipped)
+        if draft is not None:
+            drafts.append(draft)
+    if not drafts and skipped:
+        shown = "; ".join(f"line {f.line}: {f.message}" for f in skipped[:3])
+        raise FormatError(f"{file}: no row could be read as an entry ({shown}{'; ...' * (len(skipped) > 3)}).")
+    return resolve_drafts(drafts, (*findings, *skipped))
+
+
+class _Lines:
+    """The text's lines, handed to `csv.reader` one at a time from `next_line` (1-based), which the parser can
+    move back: after a quote left open swallowed the rows below it, they are read again."""
+
+    def __init__(self, text: str) -> None:
+        self.lines = text.splitlines(keepends=True)
+        self.next_line = 1
+
+    def __iter__(self) -> _Lines:
+        return self
+
+    def __next__(self) -> str:
+        if self.next_line > len(self.lines):
+            raise StopIteration
+        self.next_line += 1
+        return self.lines[self.next_line - 2]
+
+    def text(self, first: int, last: int) -> str:
+        return "".join(self.lines[first - 1:last])
+
+
+def _runaway_quote(raw: str, dialect: type[csv.Dialect]) -> str | None:
+    """Why a row is a quote left open rather than a cell with line breaks (or a quoted part and more text), or
+    None.
+
+    A standard reader accepts both; a strict one tells them apart, together with the rows swallowed: an
+    open quote at the end of the file, or one that ends on another row's quote with lines of cells between.
+
+    >>> _runaway_quote('A|"two\\nlines"\\n', _dialect("|")), _runaway_quote('A|"open\\nB|b\\nC|"c"\\n', _dialect("|"))
+    (None, 'a quote opened on this line is not closed where its cell ends')
+    """
+    if dialect.quotechar not in raw:
+        return None
+    try:
+        list(csv.reader(io.StringIO(raw), dialect, strict=True))
     except csv.Error as err:
-        raise FormatError(f"{file}, line {line}: malformed delimited file ({err}). Check the quotes in the row "
-                          "that starts there.") from err
-    return resolve_drafts(drafts, findings)
+        if "unexpected end of data" in str(err):
+            return "a quote opened on this line is never closed"
+        if any(dialect.delimiter in line for line in raw.split("\n")[1:]):
+            return "a quote opened on this line is not closed where its cell ends"
+    return None
+
+
+def _dialect(delimiter: str) -> type[csv.Dialect]:
+    return type("Delimited", (csv.excel,), {"delimiter": delimiter})
 
 
 def read_directives(text: str) -> tuple[str, dict[str, str]]:
@@ -92,27 +168,37 @@ def read_directives(text: str) -> tuple[str, dict[str, str]]:
     return "\n".join(lines), directives
 
 
-def sniff_delimiter(text: str) -> str:
-    """The delimiter that splits the first rows into the same number (two or more) of fields most often.
+def sniff_dialect(text: str) -> type[csv.Dialect]:
+    """The dialect that splits the first rows into the same number (two or more) of fields most often: Python's
+    `csv.Sniffer` guess, or the excel dialect with each of comma, tab, semicolon and pipe (the Sniffer is often
+    wrong about multi-line cells, e.g. it drops `doublequote` when a sample has no doubled quote).
 
-    >>> sniff_delimiter("term;definition\\nA;a, b and c\\nB;d\\n"), sniff_delimiter("A|x, y|t\\nB|\\"z\\nw\\"|t\\n")
-    (';', '|')
+    >>> sniff_dialect("term;definition\\nA;a, b and c\\nB;d\\n").delimiter
+    ';'
+    >>> sniff_dialect('A|x, y|t\\nB|"z\\nw"|t\\n').delimiter, sniff_dialect('A|"<a href=""u"">x</a>\\ny"\\nB|z\\n').doublequote
+    ('|', True)
     """
     sample = text[:_SNIFF_CHARS]
     header = next((line for line in sample.splitlines() if line.strip()), "")
+    candidates: list[type[csv.Dialect]] = [_dialect(d) for d in DELIMITERS]
+    try:
+        candidates.append(csv.Sniffer().sniff(sample, delimiters=DELIMITERS))
+    except csv.Error:
+        pass  # the Sniffer gives up on some samples; the fixed candidates remain
 
-    def score(delimiter: str) -> tuple[float, int]:
+    def score(dialect: type[csv.Dialect]) -> tuple[float, int, bool]:
         try:
-            rows = [row for row in csv.reader(io.StringIO(sample), delimiter=delimiter) if any(row)]
+            rows = [row for row in csv.reader(io.StringIO(sample), dialect) if any(row)]
         except csv.Error:
-            return 0.0, 0
+            return 0.0, 0, False
         if len(rows) > 2 and len(sample) == _SNIFF_CHARS:
             rows = rows[:-1]  # the sample may cut the last row short
         widths = Counter(len(row) for row in rows)
         width, count = widths.most_common(1)[0] if widths else (1, 0)
-        return (count / len(rows) if width >= 2 else 0.0), header.count(delimiter)
+        return (count / len(rows) if width >= 2 else 0.0), header.count(dialect.delimiter), \
+            dialect.delimiter == ","
 
-    return max(DELIMITERS, key=lambda d: (*score(d), d == ","))
+    return max(candidates, key=score)  # on a tie, the first: the plain excel dialect
 
 
 def looks_delimited(text: str) -> bool:
@@ -121,9 +207,8 @@ def looks_delimited(text: str) -> bool:
     if "separator" in directives:
         return True
     sample = text[:_SNIFF_CHARS]
-    delimiter = sniff_delimiter(sample)
     try:
-        rows = [row for row in csv.reader(io.StringIO(sample), delimiter=delimiter) if any(row)]
+        rows = [row for row in csv.reader(io.StringIO(sample), sniff_dialect(sample)) if any(row)]
     except csv.Error:
         return False
     widths = Counter(len(row) for row in rows)
@@ -162,14 +247,15 @@ def _clean(cell: str) -> str:
     return html_to_text(cell) if looks_like_html(cell) else cell
 
 
-def _row_draft(cells: dict[str, str], position: int, file: Path, line: int,
-               findings: list[Finding]) -> Draft | None:
+def _row_draft(cells: dict[str, str], position: int, line: int, findings: list[Finding]) -> Draft | None:
     if cells.get("id"):
         try:
             entry_id = int(cells["id"])
         except ValueError:
-            raise FormatError(f"{file}, line {line}: id {cells['id']!r} is not a whole number. Give every row "
-                              "a number in the id column, or drop the column to number rows in order.") from None
+            findings.append(Finding(line, f"id {cells['id']!r} is not a whole number; row skipped. Give every "
+                                          "row a number in the id column, or drop the column to number rows in "
+                                          "order"))
+            return None
     else:
         entry_id = position
     if not cells.get("term"):
