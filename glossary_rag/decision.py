@@ -5,8 +5,12 @@ Everything is decided here from one `Evidence` record (gathered by `glossary_rag
 logistic regressions whose parameters are data (`decision.json`, written by `scripts/fit_decision.py`
 through `glossary_rag.fitting`, which uses the feature functions below: there is no second copy of them):
 
-  rank model   P(this candidate is a right first answer | its evidence), over the first-stage candidates;
-  scope model  P(the glossary covers the query | the best candidates' evidence and the query's shape).
+  rank model   P(this candidate is a right first answer | its evidence), over the first-stage candidates
+               (a logistic regression);
+  scope model  P(the glossary covers the query | the best candidates' evidence and the query's shape)
+               (gradient-boosted trees: whether a question is answerable depends on combinations -- a name
+               inside a long question, far from every definition -- that one linear score cannot draw;
+               stored as plain arrays and evaluated here with numpy, `ScopeTrees`).
 
 Both are fitted on `eval/tune_queries.jsonl` against the enriched index *and* the plain one (names and
 definitions only, as a glossary someone brings has), so thresholds hold for both kinds of index.
@@ -119,6 +123,47 @@ def query_features(ev: Evidence, logits: np.ndarray) -> np.ndarray:
     return np.concatenate([base, [enriched], base * enriched])
 
 
+class ScopeTrees(BaseModel):
+    """Boosted trees as arrays, one row per tree, nodes padded to the largest tree: at a split node, go
+    left when x[feature] <= threshold (or x is NaN and missing_left); a leaf holds its value."""
+
+    model_config = ConfigDict(frozen=True)
+
+    baseline: float
+    feature: tuple[tuple[int, ...], ...]
+    threshold: tuple[tuple[float, ...], ...]
+    left: tuple[tuple[int, ...], ...]
+    right: tuple[tuple[int, ...], ...]
+    leaf: tuple[tuple[bool, ...], ...]
+    missing_left: tuple[tuple[bool, ...], ...]
+    value: tuple[tuple[float, ...], ...]
+    depth: int
+
+    def raw(self, x: np.ndarray) -> float:
+        """The boosted sum (a logit) for one feature vector."""
+        arrays = self._arrays()
+        feature, threshold, left, right, leaf, missing_left, value = arrays
+        rows = np.arange(len(feature))
+        node = np.zeros(len(feature), dtype=np.int64)
+        for _ in range(self.depth):
+            f = feature[rows, node]
+            v = x[f]
+            go_left = np.where(np.isnan(v), missing_left[rows, node], v <= threshold[rows, node])
+            nxt = np.where(go_left, left[rows, node], right[rows, node])
+            node = np.where(leaf[rows, node], node, nxt)
+        return float(self.baseline + value[rows, node].sum())
+
+    def _arrays(self):
+        cached = self.__dict__.get("_cache")
+        if cached is None:
+            cached = (np.asarray(self.feature, dtype=np.int64), np.asarray(self.threshold, dtype=np.float64),
+                      np.asarray(self.left, dtype=np.int64), np.asarray(self.right, dtype=np.int64),
+                      np.asarray(self.leaf, dtype=bool), np.asarray(self.missing_left, dtype=bool),
+                      np.asarray(self.value, dtype=np.float64))
+            object.__setattr__(self, "_cache", cached)  # derived from frozen fields: safe to memoise
+        return cached
+
+
 class DecisionModel(BaseModel):
     """Fitted parameters, as stored in decision.json, with the tune-set figures they were chosen by."""
 
@@ -134,6 +179,8 @@ class DecisionModel(BaseModel):
     scope_intercept: float
     scope_mean: tuple[float, ...]
     scope_scale: tuple[float, ...]
+    # When present, the scope model is these trees (over the standardised features) and scope_coef is unused.
+    scope_trees: ScopeTrees | None = None
     # Abstain when P(covered) is below this (chosen on the tune set: see `tune` below) ...
     abstain_below: float
     # ... or below this on a plain index (no descriptions or questions: a glossary brought as it is).
@@ -196,6 +243,8 @@ def rank_logits(model: DecisionModel, ev: Evidence) -> np.ndarray:
 
 def covered_probability(model: DecisionModel, ev: Evidence, logits: np.ndarray) -> float:
     x = (query_features(ev, logits) - np.asarray(model.scope_mean)) / np.asarray(model.scope_scale)
+    if model.scope_trees is not None:
+        return float(sigmoid(model.scope_trees.raw(x)))
     return float(sigmoid(x @ np.asarray(model.scope_coef) + model.scope_intercept))
 
 
