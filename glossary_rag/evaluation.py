@@ -186,6 +186,11 @@ def format_table(report: dict) -> str:
     return "\n".join(lines)
 
 
+def report_json(report: dict) -> str:
+    """The report as the contract's one JSON object (shared eval-format.md): the subsets are for the table."""
+    return json.dumps({key: value for key, value in report.items() if key != "subsets"})
+
+
 def evaluate_command(settings: Settings, queries_path: Path, *, as_json: bool, per_query: Path | None,
                      baselines: bool) -> int:
     from glossary_rag.engine import Engine
@@ -201,6 +206,5 @@ def evaluate_command(settings: Settings, queries_path: Path, *, as_json: bool, p
             for o in outcomes:
                 handle.write(json.dumps({"qid": o.query.qid, "ranking": list(o.ranking[:10]),
                                          "abstained": o.abstained, "scores": list(o.scores[:10])}) + "\n")
-    # The JSON keeps the contract's keys (shared eval-format.md); the subsets are for the table.
-    print(json.dumps({k: v for k, v in report.items() if k != "subsets"}) if as_json else format_table(report))
+    print(report_json(report) if as_json else format_table(report))
     return 0

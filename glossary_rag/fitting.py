@@ -103,8 +103,10 @@ def writer_of(qid: str) -> str:
 # Bounds on the tune set's false-abstention rate (answerable queries declined), per kind of index and per
 # category of query: an average bound let the fit decline 15 % of interview questions and 25 % of other
 # glossaries' definitions while the many short look-ups kept the mean low (issue 17). Checked on
-# out-of-writer probabilities, the bound carries over to writers the fit never saw (dev: see README).
-MAX_FALSE_ABSTAIN = {"enriched": 0.03, "plain": 0.03}
+# out-of-writer probabilities, the bound carries over to writers the fit never saw (dev: see README). The
+# plain condition stands in for a glossary brought as it is, which is further from anything fitted (at 0.03
+# the article as is declined 10 % of dev questions), so it is bounded tighter.
+MAX_FALSE_ABSTAIN = {"enriched": 0.03, "plain": 0.015}
 # A category with fewer answerable tune queries than this is bounded with the others pooled, not alone.
 MIN_CATEGORY = 20
 
