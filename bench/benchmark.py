@@ -27,7 +27,7 @@ import numpy as np
 
 from bench.load import measure_http
 from bench.scale import measure_scale_in_fresh_process
-from bench.serving import PROJECT_ROOT, percentiles
+from bench.serving import PROJECT_ROOT, load_avg as _load_avg, ms_since as _ms, pair as _pair, percentiles
 from glossary_rag.adapt import select_adapter
 from glossary_rag.embed import Encoder, load_encoder
 from glossary_rag.engine import Engine
@@ -293,21 +293,6 @@ def _lookup(result: dict, path: str):
             return None
         node = node[part]
     return node
-
-
-def _pair(stats: dict) -> str:
-    return f"{stats['p50']:.1f} ms p50, {stats['p95']:.1f} ms p95"
-
-
-def _ms(started: float) -> float:
-    return (time.perf_counter() - started) * 1000
-
-
-def _load_avg() -> list[float]:
-    try:
-        return [round(x, 2) for x in os.getloadavg()]
-    except OSError:
-        return []
 
 
 def _say(log, message: str) -> None:

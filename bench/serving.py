@@ -226,3 +226,21 @@ def _wait_until_ready(running: RunningApp, timeout: float) -> bool:
                 return True
             time.sleep(0.5)
     return False
+
+
+def pair(stats: dict) -> str:
+    """ "12.3 ms p50, 20.1 ms p95" for a percentiles() dict."""
+    return f"{stats['p50']:.1f} ms p50, {stats['p95']:.1f} ms p95"
+
+
+def ms_since(started: float) -> float:
+    """Milliseconds since a time.perf_counter() reading."""
+    return (time.perf_counter() - started) * 1000
+
+
+def load_avg() -> list[float]:
+    """The 1/5/15-minute load averages, or [] where the OS has none."""
+    try:
+        return [round(x, 2) for x in os.getloadavg()]
+    except OSError:
+        return []

@@ -9,7 +9,7 @@ when rapidfuzz's WRatio says it is close enough ("dropot" finds Dropout), so typ
 >>> [e.term for e in filter_entries(g, "dropot")]
 ['Dropout']
 >>> len(filter_entries(g)), filter_entries(g)[0].term
-(100, 'Activation Function')
+(128, 'Accuracy')
 """
 
 from __future__ import annotations

@@ -223,10 +223,10 @@ def test_clear_resets_the_conversation(handlers):
 def test_browse_lists_all_entries_a_to_z_and_filters(handlers, engine):
     listing, ids, count = handlers.filter_browse("", ALL_TOPICS)
     terms = [row[0] for row in listing.raw_samples]
-    assert len(ids) == 100 and count == "100 of 100 entries"
+    assert len(ids) == 128 and count == "128 of 128 entries"
     assert terms == sorted(terms, key=str.casefold) and terms[0] == "Activation Function"
     listing, ids, count = handlers.filter_browse("dropot", ALL_TOPICS)
-    assert (listing.raw_samples, ids, count) == ([["Dropout", "regularization"]], [17], "1 of 100 entries")
+    assert (listing.raw_samples, ids, count) == ([["Dropout", "regularization"]], [17], "1 of 128 entries")
     _, ids, _ = handlers.filter_browse("", "regularization")
     assert {engine.glossary.by_id[i].topic for i in ids} == {"regularization"} and 17 in ids
     listing, ids, count = handlers.filter_browse("<script>", ALL_TOPICS)
@@ -268,7 +268,7 @@ def test_ask_and_search_handlers_keep_the_json_contract(handlers, engine):
     assert handlers.search("batchnorm", 3) == {
         "hits": [{"id": h.id, "term": h.term, "score": h.score} for h in result.hits], "abstained": False,
         "outcome": result.outcome, "confidence": result.confidence}
-    with pytest.raises(gr.Error, match="k must be between 1 and 100, got 0"):
+    with pytest.raises(gr.Error, match="k must be between 1 and 128, got 0"):
         handlers.search("batchnorm", 0)
 
 
@@ -301,9 +301,9 @@ def test_search_endpoint_contract(client, engine):
     assert client.predict("pizza recipe", 3, api_name="/search")["abstained"] is True
 
 
-@pytest.mark.parametrize("k", [0, -1, 101])
+@pytest.mark.parametrize("k", [0, -1, 129])
 def test_search_endpoint_rejects_a_bad_k_with_a_message(client, k):
-    with pytest.raises(Exception, match=f"k must be between 1 and 100, got {k}"):
+    with pytest.raises(Exception, match=f"k must be between 1 and 128, got {k}"):
         client.predict("dropout", k, api_name="/search")
 
 

@@ -74,7 +74,7 @@ def test_threshold_sweep_and_targets(result):
     assert [row["vectors"] for row in rows] == [400, 800]
     assert all(row["flat_ms"] > 0 and row["ivf_ms"] > 0 and 0 <= row["ivf_recall@10"] <= 1 for row in rows)
     assert set(result["targets"]) == {"ask_over_encoder", "cold_over_bare", "http_over_ask_ms",
-                                      "scale.dense_ms.p50", "scale.recall@10", "scale.search_ms.p50",
+                                      "scale.dense_ms.p50", "scale.recall@10", "scale.search_ms.p50", "long_over_short",
                                       "load.errors", "load.p95_ms"}
     assert all(set(check) == {"value", "target", "met", "meaning"} for check in result["targets"].values())
     assert len(result["machine"]["load_avg_start"]) == 3

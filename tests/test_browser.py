@@ -149,11 +149,11 @@ def test_user_html_shows_as_text(page, text):
 def test_browse_filters_and_follows_related_links(page, engine):
     page.get_by_role("tab", name="Browse").click()
     listing = page.locator("#browse-list")
-    expect(page.get_by_text("100 of 100 entries")).to_be_visible()
+    expect(page.get_by_text("128 of 128 entries")).to_be_visible()
     expect(listing.locator("tbody tr").first).to_contain_text("Activation Function")
 
     page.locator("#browse-filter textarea, #browse-filter input").first.fill("dropot")
-    expect(page.get_by_text("1 of 100 entries")).to_be_visible()
+    expect(page.get_by_text("1 of 128 entries")).to_be_visible()
     listing.get_by_text("Dropout", exact=True).click()
     card = page.locator("#entry-card")
     expect(card).to_contain_text(engine.glossary.by_id[17].definition[:60])
@@ -167,7 +167,7 @@ def test_browse_filters_and_follows_related_links(page, engine):
     page.locator("#browse-topic input").click()
     page.get_by_role("option", name="regularization", exact=True).click()
     count = sum(e.topic == "regularization" for e in engine.glossary.entries)
-    expect(page.get_by_text(f"{count} of 100 entries")).to_be_visible()
+    expect(page.get_by_text(f"{count} of 128 entries")).to_be_visible()
     expect(listing.locator("tbody tr")).to_have_count(count)
     expect(listing).not_to_contain_text(re.compile("Activation Function"))
 
