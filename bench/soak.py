@@ -85,7 +85,7 @@ def check_answer(kind: str, payload: object) -> str:
     if not (isinstance(payload, list) and len(payload) == 1 and isinstance(payload[0], dict)):
         return f"not a one-item list: {payload!r:.200}"
     answer = payload[0]
-    if set(answer) != {"answer", "citations", "hits", "abstained"}:
+    if set(answer) != {"answer", "citations", "hits", "abstained", "outcome", "confidence"}:
         return f"keys {sorted(answer)}"
     hit_ids = {hit["id"] for hit in answer["hits"]}
     if any(c["id"] not in hit_ids for c in answer["citations"]):

@@ -55,5 +55,5 @@ def test_an_interview_question_that_names_an_entry_is_answered_from_it(engine, q
 def test_a_comparison_with_something_the_glossary_lacks_answers_the_side_it_has(engine):
     answer = engine.ask("LSTM vs a random forest for time series")
     assert answer.outcome != "declined" and answer.citations[0].id == 33
-    assert answer.text.endswith("The glossary has no entry for “a random forest for time series”, so it cannot "
+    assert answer.text.endswith("The glossary has no entry for “random forest for time series”, so it cannot "
                                 "compare the two.")
