@@ -224,7 +224,7 @@ def test_browse_lists_all_entries_a_to_z_and_filters(handlers, engine):
     listing, ids, count = handlers.filter_browse("", ALL_TOPICS)
     terms = [row[0] for row in listing.raw_samples]
     assert len(ids) == 128 and count == "128 of 128 entries"
-    assert terms == sorted(terms, key=str.casefold) and terms[0] == "Activation Function"
+    assert terms == sorted(terms, key=str.casefold) and terms[0] == "Accuracy"
     listing, ids, count = handlers.filter_browse("dropot", ALL_TOPICS)
     assert (listing.raw_samples, ids, count) == ([["Dropout", "regularization"]], [17], "1 of 128 entries")
     _, ids, _ = handlers.filter_browse("", "regularization")

@@ -150,7 +150,7 @@ def test_browse_filters_and_follows_related_links(page, engine):
     page.get_by_role("tab", name="Browse").click()
     listing = page.locator("#browse-list")
     expect(page.get_by_text("128 of 128 entries")).to_be_visible()
-    expect(listing.locator("tbody tr").first).to_contain_text("Activation Function")
+    expect(listing.locator("tbody tr").first).to_contain_text("Accuracy")
 
     page.locator("#browse-filter textarea, #browse-filter input").first.fill("dropot")
     expect(page.get_by_text("1 of 128 entries")).to_be_visible()
