@@ -54,7 +54,7 @@ _DEFINE = re.compile(
     r"^(?:(?:so|ok|okay|hey|hi|please|pls|quick\s+question)[\s,:]+)*"
     r"(?:(?:can|could|would)\s+you\s+(?:please\s+)?(?:explain|define|describe|tell\s+me\s+about)"
     r"|(?:please\s+)?(?:explain|define|describe|tell\s+me\s+about|eli5|meaning\s+of|definition\s+of)"
-    r"|(?:what|wat|wht|whats|what'?s)(?:\s+(?:is|are|r|s|'s|does|do))?(?:\s+(?:a|an|the))?"
+    r"|(?:what'?s|whats|what|wat|wht)(?:\s+(?:is|are|r|s|'s|does|do))?(?:\s+(?:a|an|the))?"
     r"|(?:i\s+)?(?:don'?t|do\s+not)\s+(?:understand|get)"
     r"|(?:who|what)\s+(?:is|are)\s+(?:meant\s+by)?)\b[\s:,-]*",
     re.IGNORECASE)

@@ -50,7 +50,6 @@ def test_comparison_puts_both_sides_first(engine, question, both):
 
 @pytest.mark.parametrize("question", [
     "what is a random forest?",
-    "k-means clustering",
     "how do decision trees pick a split",
     "best pizza dough recipe",
     "asdkjh qwe zzkx",
@@ -58,6 +57,7 @@ def test_comparison_puts_both_sides_first(engine, question, both):
     "who won the world cup in 1998",
 ])
 def test_abstains_outside_the_glossary(engine, question):
+    # ("k-means clustering" left this list with entry 107: k-means is one of Unsupervised Learning's kinds.)
     result = engine.search(question)
     assert result.abstained and result.confidence == "low"
     assert len(result.hits) == 10  # the nearest terms are still shown, marked low-confidence
