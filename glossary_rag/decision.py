@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, PrivateAttr
 
 
 Intent = Literal["define", "reverse", "compare", "question", "empty"]
@@ -138,11 +138,12 @@ class ScopeTrees(BaseModel):
     missing_left: tuple[tuple[bool, ...], ...]
     value: tuple[tuple[float, ...], ...]
     depth: int
+    # The fields as numpy arrays, made on first use (pydantic keeps private attributes out of the JSON).
+    _arrays_cache: tuple | None = PrivateAttr(default=None)
 
     def raw(self, x: np.ndarray) -> float:
         """The boosted sum (a logit) for one feature vector."""
-        arrays = self._arrays()
-        feature, threshold, left, right, leaf, missing_left, value = arrays
+        feature, threshold, left, right, leaf, missing_left, value = self._arrays()
         rows = np.arange(len(feature))
         node = np.zeros(len(feature), dtype=np.int64)
         for _ in range(self.depth):
@@ -154,14 +155,12 @@ class ScopeTrees(BaseModel):
         return float(self.baseline + value[rows, node].sum())
 
     def _arrays(self):
-        cached = self.__dict__.get("_cache")
-        if cached is None:
-            cached = (np.asarray(self.feature, dtype=np.int64), np.asarray(self.threshold, dtype=np.float64),
+        if self._arrays_cache is None:
+            self._arrays_cache = (np.asarray(self.feature, dtype=np.int64), np.asarray(self.threshold, dtype=np.float64),
                       np.asarray(self.left, dtype=np.int64), np.asarray(self.right, dtype=np.int64),
                       np.asarray(self.leaf, dtype=bool), np.asarray(self.missing_left, dtype=bool),
                       np.asarray(self.value, dtype=np.float64))
-            object.__setattr__(self, "_cache", cached)  # derived from frozen fields: safe to memoise
-        return cached
+        return self._arrays_cache
 
 
 class DecisionModel(BaseModel):

@@ -150,7 +150,6 @@ def fit_decision(examples: list[Example], *, named: float,
                                               max_false_abstain[kind])
             thresholds[f"{kind}{where}"] = stats
             threshold[mask] = value
-    abstain_stats = thresholds
     top_right = np.array([bool(e.gold) and int(e.evidence.candidates[int(np.argmax(lg))]) in e.gold
                           for e, lg in zip(examples, logits)])
     top_prob = np.array([float(sigmoid(lg.max())) for lg in logits])
@@ -166,7 +165,7 @@ def fit_decision(examples: list[Example], *, named: float,
         abstain_below_plain_named=thresholds["plain_named"]["threshold"],
         high_from=high_from, medium_from=medium_from, ambiguity_margin=margin))
     bands = _band_stats(sure, top_right, answered, model.high_from, model.medium_from)
-    return model.model_copy(update={"tune": {"examples": len(examples), "abstention": abstain_stats,
+    return model.model_copy(update={"tune": {"examples": len(examples), "abstention": thresholds,
                                              "ambiguity": margin_stats, "confidence_bands": bands}})
 
 
