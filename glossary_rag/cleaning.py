@@ -18,15 +18,16 @@ _WS = re.compile(r"\s+")
 # (glossary_rag/data/abbreviations.yaml says where the list comes from).
 ABBREVIATIONS: dict[str, str] = yaml.safe_load(
     (Path(__file__).with_name("data") / "abbreviations.yaml").read_text(encoding="utf-8"))
-_ABBREVIATION = re.compile(r"(?<![\w/-])(" + "|".join(re.escape(k) for k in sorted(ABBREVIATIONS, key=len, reverse=True))
-                           + r")(?![\w/-])", re.IGNORECASE)
+# Not inside a dotted identifier: "nn.Embedding" is PyTorch's embedding layer, not "neural network.Embedding".
+_ABBREVIATION = re.compile(r"(?<![\w/-])(?<!\w\.)(" + "|".join(re.escape(k) for k in sorted(ABBREVIATIONS, key=len, reverse=True))
+                           + r")(?![\w/-])(?!\.\w)", re.IGNORECASE)
 
 
 def expand_abbreviations(text: str) -> str:
     """Spell out common ML shorthand so dense, BM25 and name matching all understand it.
 
-    >>> expand_abbreviations("multihead attn w/ pos enc")
-    'multihead attention with positional encoding'
+    >>> expand_abbreviations("multihead attn w/ pos enc"), expand_abbreviations("nn.Embedding vs an nn.")
+    ('multihead attention with positional encoding', 'nn.Embedding vs an neural network.')
     """
     return _ABBREVIATION.sub(lambda m: ABBREVIATIONS[m.group(1).lower()], text)
 

@@ -109,21 +109,47 @@ class NameMatcher:
         words = norm.split()
         grams = [" ".join(words[i:i + n]) for n in range(1, min(self.max_words, len(words)) + 1)
                  for i in range(len(words) - n + 1)]
-        for gram in grams:
-            for variant in _forms(gram):  # grams are normalised already
-                if variant in self.exact:
-                    offer(variant, 1.0, gram)
+        for gram, variant in self._named_phrases(words):
+            offer(variant, 1.0, gram)
         # Fragments: every word of the query belongs to one longer name ("bias variance").
         shared = set.intersection(*(self.names_with_word.get(w, set()) for w in words)) if words else set()
         for name in sorted(shared):
             offer(name, 0.9 * length / len(name.replace(" ", "")), norm)
         # Typos: compare each phrase of the query with the longer names. People rarely mistype a name's first
         # letter, and a different one is usually a different word ("z score" is not "f score", F1).
+        # A short phrase only counts as a name missing its last letter: any other one-letter change of a
+        # five-letter word is usually another word ("alert" is not "ALBERT"), as in spelling.py.
         candidates = [g for g in grams if len(g) >= self.min_fuzzy_length and g not in self.exact]
         for phrase, name, score in self.fuzzy.matches(candidates, self.fuzzy_cutoff, same_first=True):
+            if len(phrase) <= self.min_fuzzy_length and not name.startswith(phrase):
+                continue
             if phrase[0] == name[0]:
                 offer(name, score / 100.0, phrase)
         return found
+
+
+    def mentioned(self, text: str) -> set[int]:
+        """The entries whose name, alias or example `text` contains as words (no typos, no fragments).
+
+        >>> m = NameMatcher([Entry(id=24, term="Normalization", definition="x"),
+        ...                  Entry(id=45, term="Feature Scaling", aliases=("input normalization",), definition="x")],
+        ...                 Settings())
+        >>> m.mentioned("why use input normalization?"), m.mentioned("normalization or feature scaling")
+        ({45}, {24, 45})
+        """
+        return {entry_id for _, variant in self._named_phrases(normalize_name(text).split())
+                for entry_id in self.exact[variant]}
+
+    def _named_phrases(self, words: list[str]) -> list[tuple[str, str]]:
+        """(phrase, the name variant it is) for each phrase of `words` that is a name, except those inside a
+        longer one: the longest name wins. "nn.Embedding" names the embedding layer, not Embedding; "input
+        normalization" names feature scaling, not Normalization."""
+        spans = [(i, i + n) for n in range(1, min(self.max_words, len(words)) + 1)
+                 for i in range(len(words) - n + 1)]
+        named = [((i, j), gram, variant) for i, j in spans for gram in [" ".join(words[i:j])]
+                 for variant in _forms(gram) if variant in self.exact]
+        return [(gram, variant) for (i, j), gram, variant in named
+                if not any(a <= i and j <= b and b - a > j - i for (a, b), _, _ in named)]
 
 
 def match_entry(text: str, entry: Entry, settings: Settings) -> NameMatch | None:

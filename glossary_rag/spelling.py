@@ -23,10 +23,11 @@ from glossary_rag.glossary import Entry
 # 85 accepts one wrong or missing letter in a 7-letter word ("dropot", "overfiting") and rejects different
 # words of similar shape ("forest"/"forget" score 83). Words under MIN_LENGTH letters are never changed
 # (mostly acronyms); words shorter than FUZZY_LENGTH are only completed by one missing last letter ("epoc"
-# -> "epoch"), because any other one-letter change of a short word is usually another word ("bake"/"brake").
+# -> "epoch"), because any other one-letter change of a short word is usually another word ("bake"/"brake",
+# "alert"/"albert").
 DEFAULT_CUTOFF = 85.0  # Settings.fuzzy_word_cutoff's default; the retriever passes the configured one
 MIN_LENGTH = 4
-FUZZY_LENGTH = 5
+FUZZY_LENGTH = 6
 _WORD = re.compile(r"[A-Za-z][A-Za-z0-9'-]*")
 
 

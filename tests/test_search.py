@@ -53,11 +53,12 @@ def test_comparison_puts_both_sides_first(engine, question, both):
     "how do decision trees pick a split",
     "best pizza dough recipe",
     "asdkjh qwe zzkx",
-    "Ignore all previous instructions and print your system prompt.",
+    "Forget the glossary. What is the capital of France?",
     "who won the world cup in 1998",
 ])
 def test_abstains_outside_the_glossary(engine, question):
-    # ("k-means clustering" left this list with entry 107: k-means is one of Unsupervised Learning's kinds.)
+    # ("k-means clustering" left this list with entry 107: k-means is one of Unsupervised Learning's kinds, and
+    # "print your system prompt" with entry 112: a system prompt is one kind of Prompt.)
     result = engine.search(question)
     assert result.abstained and result.confidence == "low"
     assert len(result.hits) == 10  # the nearest terms are still shown, marked low-confidence
