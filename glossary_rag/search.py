@@ -224,7 +224,9 @@ class Retriever:
         uncovered: list[str] = []
         for part, result in zip(query.parts, side_results):
             best = next((h for h in result.hits if h.id not in {s.id for s in sides}), None)
-            if best is not None and not result.abstained:
+            # A side answered only tentatively is a guess, not a side the glossary covers ("git rebase vs
+            # merge" has no side here) -- unless the side names its entry.
+            if best is not None and not result.abstained and (result.outcome == "answer" or result.named_top):
                 sides.append(best)
             else:
                 uncovered.append(part)
