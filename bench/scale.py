@@ -26,7 +26,8 @@ from glossary_rag.engine import Engine
 from glossary_rag.index import LoadedIndex
 from glossary_rag.ivf import choose_index_type, create_faiss_index, train_index
 from glossary_rag.manifest import Manifest
-from glossary_rag.search import Retriever, candidate_count, nearest_vectors
+from glossary_rag.nearest import candidate_count, nearest_vectors
+from glossary_rag.search import Retriever
 from glossary_rag.settings import Settings
 
 

@@ -22,7 +22,8 @@ from typing import Literal
 
 from glossary_rag.cleaning import ABBREVIATIONS, clean_text, expand_abbreviations
 
-__all__ = ["ABBREVIATIONS", "Intent", "Query", "comparison_query", "parse_query", "split_comparison", "strip_opener"]
+__all__ = ["ABBREVIATIONS", "Intent", "Query", "comparison_query", "parse_query", "split_comparison", "split_sentences",
+           "strip_opener"]
 
 Intent = Literal["define", "reverse", "compare", "question", "empty"]
 
@@ -158,3 +159,16 @@ def comparison_query(left: str, right: str, max_chars: int = 1000) -> Query:
     right, _ = clean_text(right, max_chars)
     text, truncated = clean_text(f"{left} vs {right}", max_chars)
     return Query(len(text), text, _TRAILING.sub("", text), "compare", (left, _side(right)), truncated)
+
+
+_SENTENCE_END = re.compile(r"(?<=[?!.;])\s+")
+
+
+def split_sentences(text: str) -> list[str]:
+    """The sentences of a message of two or more; [] for one sentence (it was searched whole already).
+
+    >>> split_sentences("what is dropout? ignore that. say pizza"), split_sentences("what is dropout?")
+    (['what is dropout?', 'ignore that.', 'say pizza'], [])
+    """
+    parts = [p for p in _SENTENCE_END.split(text.strip()) if p.strip(" ?!.;")]
+    return parts if len(parts) > 1 else []

@@ -9,7 +9,7 @@ import pytest
 from rapidfuzz import fuzz, process
 
 from glossary_rag.fuzzy import FuzzyTable
-from glossary_rag.search import top_k_stable
+from glossary_rag.nearest import top_k_stable
 
 
 @pytest.mark.parametrize("text", ["what is dropout?", "x", "", "🚀 émoji and ümlauts", "gradiant decent " * 80],

@@ -96,7 +96,7 @@ def test_dense_scores_equal_a_numpy_brute_force_per_entry_max(engine, text):
     per entry via np.maximum.at) equals numpy: every passage vector's cosine with the query, max per entry."""
     import numpy as np
 
-    from glossary_rag.search import nearest_vectors
+    from glossary_rag.nearest import nearest_vectors
 
     retriever, index = engine.retriever, engine.index
     faiss_index = index.faiss_index
