@@ -18,8 +18,8 @@ def report(engine):
     return summarize(run_system(engine, read_queries(PROJECT_ROOT / "eval" / "dev_queries.jsonl")))
 
 
-# Measured (README "Quality", 907 dev queries): direct 0.993, reverse 0.981, question 0.916, noisy 0.980,
-# compare all@3 0.966, out-of-scope abstain 0.707, false abstain 0.009 (question 0.026, the worst category).
+# Measured (README "Quality", 947 dev queries): direct 1.000, reverse 0.981, question 0.925, noisy 0.969,
+# compare all@3 0.966, out-of-scope declined 0.776, false abstain 0.012 (question 0.022, the worst category).
 # The dev set never fits anything (eval/README.md).
 @pytest.mark.parametrize("category, metric, floor", [
     ("direct", "hit@1", 0.97),
@@ -27,7 +27,7 @@ def report(engine):
     ("question", "hit@1", 0.89),
     ("noisy", "hit@1", 0.95),
     ("compare", "all@3", 0.93),
-    ("out_of_scope", "abstain_rate", 0.67),
+    ("out_of_scope", "abstain_rate", 0.74),
 ])
 def test_dev_set_floor(report, category, metric, floor):
     assert report["categories"][category][metric] >= floor, report["categories"][category]
