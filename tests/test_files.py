@@ -15,6 +15,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
@@ -314,7 +315,8 @@ def test_a_build_killed_at_any_moment_leaves_the_old_or_the_new_index(tmp_path, 
                 if not wait_until(build, ready):
                     break  # the build got past this moment unseen: tried again below
                 build.send_signal(signal.SIGSTOP)
-                snapshot = tmp_path / f"snapshot-{len(observed) + len(seen)}"
+                # A folder of its own per copy: a repeated run (below) must not land on an earlier run's copy.
+                snapshot = Path(tempfile.mkdtemp(prefix="snapshot-", dir=tmp_path)) / "index"
                 shutil.copytree(index, snapshot)
                 seen[f"paused while {label}"] = (temp_files(snapshot), old_or_new(snapshot))
                 if n < len(moments) - 1:
