@@ -97,13 +97,16 @@ def burst(base_url: str, queries: list[str], calls: int, k: int = 5, timeout: fl
     failures: dict[int, str] = {}
     lock = threading.Lock()
     start = threading.Barrier(calls + 1)
-    with AppClient(base_url, timeout=timeout, connections=None) as client:
+    # A client per caller, as a burst of separate people would be: 200 threads sharing one httpx pool lost a
+    # call to the pool itself (a socket closed under a reader: "ReadError: [Errno 9] Bad file descriptor").
+    clients = [AppClient(base_url, timeout=timeout, connections=1) for _ in range(calls)]
+    try:
         def one(number: int) -> None:
             start.wait()
             began = time.perf_counter()
             query = queries[number % len(queries)]
             try:
-                reply = client.send("search", query, k)
+                reply = clients[number].send("search", query, k)
             except Exception as err:  # anything send() did not expect must still be counted, and say what
                 reply = Reply("unanswered", f"{type(err).__name__} in the client: {err}")
             with lock:
@@ -116,6 +119,9 @@ def burst(base_url: str, queries: list[str], calls: int, k: int = 5, timeout: fl
                                         f" (HTTP {reply.status or '-'}): {reply.payload!r:.400}")
 
         wall = _run_together(one, calls, start, timeout=timeout + 30)
+    finally:
+        for client in clients:
+            client.close()
     with lock:
         answered, refused = len(latencies), sum(refusals.values())
         unfinished = calls - answered - refused - len(failures)
