@@ -127,7 +127,6 @@ class NameMatcher:
                 offer(name, score / 100.0, phrase)
         return found
 
-
     def mentioned(self, text: str) -> set[int]:
         """The entries whose name, alias or example `text` contains as words (no typos, no fragments).
 
