@@ -25,7 +25,8 @@ from bench.synthetic import NOTE, SyntheticGlossary, make_synthetic, perturbed
 from glossary_rag.engine import Engine
 from glossary_rag.index import LoadedIndex
 from glossary_rag.ivf import choose_index_type, create_faiss_index, train_index
-from glossary_rag.manifest import Manifest
+from glossary_rag.manifest import FORMAT_VERSION, Manifest
+from glossary_rag.outside import no_outside_vectors
 from glossary_rag.nearest import candidate_count, nearest_vectors
 from glossary_rag.search import Retriever
 from glossary_rag.settings import Settings
@@ -47,13 +48,13 @@ def build_faiss(vectors: np.ndarray, index_type: str, settings: Settings, chunk:
 
 def loaded_index(synthetic: SyntheticGlossary, faiss_index, index_type: str) -> LoadedIndex:
     """A `LoadedIndex` over the synthetic vectors, as `load_index` would return it."""
-    manifest = Manifest(format_version=1, model="synthetic", model_fingerprint="", dimension=int(faiss_index.d),
+    manifest = Manifest(format_version=FORMAT_VERSION, model="synthetic", model_fingerprint="", dimension=int(faiss_index.d),
                         normalized=True, metric="inner_product", index_type=index_type, glossary_name="synthetic",
                         glossary_hash="", enriched=False, entries=len(synthetic.glossary.entries),
                         vectors=int(faiss_index.ntotal), faiss_file="", passages_file="", faiss_sha256="",
                         passages_sha256="")
     # No passage texts: the retriever needs only which entry each vector belongs to.
-    return LoadedIndex(manifest, faiss_index, (), synthetic.entry_of_vector)
+    return LoadedIndex(manifest, faiss_index, (), synthetic.entry_of_vector, no_outside_vectors(int(faiss_index.d)))
 
 
 def recall_at(found: np.ndarray, exact: np.ndarray, k: int = 10) -> float:

@@ -69,6 +69,9 @@ class Evidence:
     best_dense: float           # over all entries
     second_dense: float         # best dense of any other entry
     lexical_top: float          # the query's best raw BM25 score
+    # Best cosine to a concept the glossary does not define (glossary_rag/outside.py): a question about
+    # naive Bayes is nearer to "Naive Bayes" there than to any entry it shares words with.
+    outside_best: float = 0.0
 
 
 _CANDIDATE_BASE = (
@@ -84,6 +87,7 @@ _QUERY_BASE = (
     "unknown_share", "log_words", "intent_define", "intent_reverse", "intent_question", "log_lexical_top",
     "top_lexical", "top_dense", *(f"top_kind_{k}" for k in KINDS),
     "top_mentioned", "top_mentioned_long", "any_mentioned", "top_neighbour_of_named",
+    "outside_best", "outside_over_best",
 )
 # Every feature twice: as is, and times `enriched`, so a plain index (a glossary brought as it is) gets its
 # own weights without a second model.
@@ -118,6 +122,7 @@ def query_features(ev: Evidence, logits: np.ndarray) -> np.ndarray:
         *ev.by_kind[top].tolist(),
         float(ev.mentioned[top]), float(ev.mentioned[top]) * float(ev.n_words >= LONG_QUERY_WORDS),
         float(ev.mentioned.max()), float(ev.neighbour_of_named[top]),
+        ev.outside_best, ev.outside_best - ev.best_dense,
     ], dtype=np.float64)
     enriched = float(ev.enriched)
     return np.concatenate([base, [enriched], base * enriched])

@@ -5,6 +5,7 @@ Layout of an index folder:
                            (glossary_rag/manifest.py)
   vectors-<sha>.faiss      the FAISS index (one vector per passage; flat or IVF, glossary_rag/ivf.py)
   passages-<sha>.jsonl     one line per vector: entry id, kind, text
+  outside-<sha>.npz        the concepts outside the glossary: names and vectors (glossary_rag/outside.py)
 
 Data files are named by their content and written before the manifest, and the manifest is replaced
 atomically last, so a build killed at any moment leaves the previous index loadable.
@@ -17,6 +18,7 @@ import json
 import os
 import re
 import tempfile
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,6 +28,7 @@ from glossary_rag.glossary import Glossary
 from glossary_rag.ivf import add_after_training, choose_index_type, create_faiss_index, tune_for_search
 from glossary_rag.manifest import (FORMAT_VERSION, MANIFEST, REBUILD, IndexCorruptError, IndexStaleError, Manifest,
                                    read_manifest, staleness)
+from glossary_rag.outside import OutsideVectors, embed_outside, outside_hash
 from glossary_rag.passages import Passage, glossary_passages
 from glossary_rag.settings import Settings
 
@@ -37,6 +40,7 @@ class LoadedIndex:
     faiss_index: object
     passages: tuple[Passage, ...]
     entry_of_vector: np.ndarray  # int64 entry id for each vector position
+    outside: OutsideVectors      # concepts the glossary does not define, embedded alike
 
 
 # Builds of this many passages or more show a progress bar (~30 s of encoding on 2 cores).
@@ -65,7 +69,8 @@ def build_index(glossary: Glossary, encoder, index_dir: Path, *, enriched: bool 
     else:
         add_after_training(index, chunks, len(passages), encoder.dimension, Path(index_dir), s)
     return write_index(index_dir, index, passages, glossary, model=encoder.model_id,
-                       fingerprint=encoder.fingerprint(), enriched=enriched, index_type=index_type)
+                       fingerprint=encoder.fingerprint(), enriched=enriched, index_type=index_type,
+                       outside=embed_outside(glossary, encoder))
 
 
 def _encode_in_chunks(passages: list[Passage], encoder, batch_size: int, show: bool):
@@ -81,7 +86,7 @@ def _encode_in_chunks(passages: list[Passage], encoder, batch_size: int, show: b
 
 
 def write_index(index_dir: Path, index, passages: list[Passage], glossary: Glossary, *, model: str,
-                fingerprint: str, enriched: bool, index_type: str) -> Manifest:
+                fingerprint: str, enriched: bool, index_type: str, outside: OutsideVectors) -> Manifest:
     """Write data files under content names, then swap the manifest in last; prune files no longer named."""
     import faiss
 
@@ -90,16 +95,19 @@ def write_index(index_dir: Path, index, passages: list[Passage], glossary: Gloss
     faiss_bytes = faiss.serialize_index(index).tobytes()
     passages_bytes = "".join(json.dumps({"entry_id": p.entry_id, "kind": p.kind, "text": p.text},
                                         ensure_ascii=False) + "\n" for p in passages).encode("utf-8")
-    faiss_sha, passages_sha = _sha256(faiss_bytes), _sha256(passages_bytes)
+    outside_bytes = outside.to_bytes()
+    faiss_sha, passages_sha, outside_sha = _sha256(faiss_bytes), _sha256(passages_bytes), _sha256(outside_bytes)
     manifest = Manifest(
         format_version=FORMAT_VERSION, model=model, model_fingerprint=fingerprint, dimension=int(index.d),
         normalized=True, metric="inner_product", index_type=index_type, glossary_name=glossary.name,
         glossary_hash=glossary.content_hash, enriched=enriched, entries=len(glossary.entries),
         vectors=int(index.ntotal), faiss_file=f"vectors-{faiss_sha[:16]}.faiss",
         passages_file=f"passages-{passages_sha[:16]}.jsonl", faiss_sha256=faiss_sha,
-        passages_sha256=passages_sha)
+        passages_sha256=passages_sha, outside_file=f"outside-{outside_sha[:16]}.npz", outside_sha256=outside_sha,
+        outside_source_hash=outside.source_hash)
     write_atomic(index_dir / manifest.faiss_file, faiss_bytes)
     write_atomic(index_dir / manifest.passages_file, passages_bytes)
+    write_atomic(index_dir / manifest.outside_file, outside_bytes)
     write_atomic(index_dir / MANIFEST, manifest.to_json().encode("utf-8"))
     for old in index_dir.glob("vectors-*.faiss"):
         if old.name != manifest.faiss_file:
@@ -107,8 +115,11 @@ def write_index(index_dir: Path, index, passages: list[Passage], glossary: Gloss
     for old in index_dir.glob("passages-*.jsonl"):
         if old.name != manifest.passages_file:
             old.unlink(missing_ok=True)
+    for old in index_dir.glob("outside-*.npz"):
+        if old.name != manifest.outside_file:
+            old.unlink(missing_ok=True)
     # Temp files a killed build left behind (loading ignores them; this keeps the folder tidy).
-    for pattern in (".vectors-*.tmp", ".passages-*.tmp", f".{MANIFEST}.*.tmp"):
+    for pattern in (".vectors-*.tmp", ".passages-*.tmp", ".outside-*.tmp", f".{MANIFEST}.*.tmp"):
         for stale in index_dir.glob(pattern):
             stale.unlink(missing_ok=True)
     return manifest
@@ -137,11 +148,18 @@ def load_index(index_dir: Path, *, settings: Settings, glossary: Glossary | None
 
     index_dir = Path(index_dir)
     manifest = read_manifest(index_dir)
+    # With a glossary to check against, the outside vocabulary is checked too (an edit of it means rebuild).
     for problem in staleness(manifest, glossary=glossary, model=model, fingerprint=fingerprint,
-                             dimension=dimension):
+                             dimension=dimension, outside_source_hash=None if glossary is None else outside_hash()):
         raise IndexStaleError(f"{index_dir}: {problem}. {REBUILD}")
     faiss_bytes = _read_checked(index_dir / manifest.faiss_file, manifest.faiss_sha256)
     passages_bytes = _read_checked(index_dir / manifest.passages_file, manifest.passages_sha256)
+    outside_path = index_dir / manifest.outside_file
+    try:
+        outside = OutsideVectors.from_bytes(_read_checked(outside_path, manifest.outside_sha256),
+                                            manifest.outside_source_hash)
+    except (ValueError, OSError, KeyError, zipfile.BadZipFile) as err:
+        raise IndexCorruptError(f"{outside_path}: unreadable ({err}). {REBUILD}") from err
     try:
         index = faiss.deserialize_index(np.frombuffer(faiss_bytes, dtype=np.uint8))
     except RuntimeError as err:
@@ -151,6 +169,9 @@ def load_index(index_dir: Path, *, settings: Settings, glossary: Glossary | None
         passages = tuple(Passage(**json.loads(line)) for line in passages_bytes.decode("utf-8").splitlines())
     except (ValueError, TypeError) as err:
         raise IndexCorruptError(f"{index_dir / manifest.passages_file}: unreadable ({err}). {REBUILD}") from err
+    if len(outside.vectors) and outside.vectors.shape[1] != manifest.dimension:
+        raise IndexCorruptError(f"{outside_path}: vectors of dimension {outside.vectors.shape[1]}, the index "
+                                f"has {manifest.dimension}. {REBUILD}")
     if index.d != manifest.dimension or index.ntotal != manifest.vectors or len(passages) != index.ntotal:
         raise IndexCorruptError(f"{index_dir}: counts disagree (manifest {manifest.vectors} vectors of "
                                 f"dimension {manifest.dimension}; FAISS {index.ntotal} of {index.d}; "
@@ -161,7 +182,7 @@ def load_index(index_dir: Path, *, settings: Settings, glossary: Glossary | None
             raise IndexStaleError(f"{index_dir}: vectors point at entries {sorted(unknown)[:5]} that the "
                                   f"glossary does not have. {REBUILD}")
     entry_of_vector = np.fromiter((p.entry_id for p in passages), dtype=np.int64, count=len(passages))
-    return LoadedIndex(manifest, index, passages, entry_of_vector)
+    return LoadedIndex(manifest, index, passages, entry_of_vector, outside)
 
 
 def _read_checked(path: Path, sha256: str) -> bytes:

@@ -4,7 +4,7 @@ checksums of its data files; and the named errors for an index that is missing, 
 The manifest is a pydantic model: loading it checks every field's type (a string where a count belongs is a
 corrupt manifest, not a crash later), and fields a newer build may add are ignored.
 
->>> m = Manifest(format_version=1, model="m", model_fingerprint="f", dimension=384, normalized=True,
+>>> m = Manifest(format_version=2, model="m", model_fingerprint="f", dimension=384, normalized=True,
 ...              metric="inner_product", index_type="flat", glossary_name="g", glossary_hash="h", enriched=True,
 ...              entries=2, vectors=5, faiss_file="v.faiss", passages_file="p.jsonl", faiss_sha256="a",
 ...              passages_sha256="b")
@@ -22,7 +22,8 @@ from pydantic import BaseModel, ConfigDict, StrictBool, StrictInt, StrictStr, Va
 
 from glossary_rag.glossary import Glossary
 
-FORMAT_VERSION = 1
+# 2: the vocabulary of concepts outside the glossary is part of the index (glossary_rag/outside.py).
+FORMAT_VERSION = 2
 MANIFEST = "manifest.json"
 REBUILD = "Rebuild it with `python scripts/build_index.py`."
 
@@ -66,6 +67,10 @@ class Manifest(BaseModel):
     passages_file: StrictStr
     faiss_sha256: StrictStr
     passages_sha256: StrictStr
+    # The outside concepts' vectors and names (glossary_rag/outside.py), and the vocabulary file they came from.
+    outside_file: StrictStr = ""
+    outside_sha256: StrictStr = ""
+    outside_source_hash: StrictStr = ""
 
     def to_json(self) -> str:
         """The file's text: indented, one field a line, so a diff of index/ reads well."""
@@ -94,9 +99,14 @@ def read_manifest(index_dir: Path) -> Manifest:
 
 
 def staleness(manifest: Manifest, *, glossary: Glossary | None = None, model: str | None = None,
-              fingerprint: str | None = None, dimension: int | None = None) -> list[str]:
-    """Why this index no longer matches the glossary or the model (empty when it is fresh)."""
+              fingerprint: str | None = None, dimension: int | None = None,
+              outside_source_hash: str | None = None) -> list[str]:
+    """Why this index no longer matches the glossary, the model or the outside vocabulary (empty when it
+    is fresh)."""
     problems = []
+    if outside_source_hash is not None and manifest.outside_source_hash != outside_source_hash:
+        problems.append("built from another version of the outside-concepts vocabulary "
+                        f"(glossary_rag/data/outside_concepts.jsonl, hash {manifest.outside_source_hash[:12] or 'none'})")
     if glossary is not None and manifest.glossary_hash != glossary.content_hash:
         problems.append(f"built from another version of the glossary (hash {manifest.glossary_hash[:12]}, "
                         f"glossary now {glossary.content_hash[:12]})")

@@ -34,13 +34,14 @@ def normalize_name(text: str) -> str:
     return " ".join(_NON_WORD.sub(" ", text.lower()).split())
 
 
-NameKind = Literal["name", "example"]
+NameKind = Literal["name", "example", "member"]
 
 
 @dataclass(frozen=True)
 class NameMatch:
     """How a query names one entry: the score, the glossary's spelling of the name, and whether it is one of
-    the entry's own names (term or alias) or one of its `examples` (a kind of the concept)."""
+    the entry's own names (term or alias), one of its `examples` (a kind of the concept), or an example that
+    is a concept of its own outside the glossary (a member of the family the entry is about)."""
 
     score: float
     name: str
@@ -58,7 +59,9 @@ class NameMatcher:
     {}
     """
 
-    def __init__(self, entries: list[Entry], settings: Settings):
+    def __init__(self, entries: list[Entry], settings: Settings, outside: frozenset[str] = frozenset()):
+        """`outside`: normalised names of concepts outside the glossary (glossary_rag/outside.py); an example
+        among them is a member, not a name of the entry."""
         s = settings
         # Short names ("ann", "gan") only match exactly; an example ("sigmoid" for Activation Function) names
         # a kind of the entry, so it scores a bit below a name (Settings says how each was set).
@@ -67,7 +70,8 @@ class NameMatcher:
         self.exact: dict[str, dict[int, tuple[float, str, NameKind]]] = defaultdict(dict)
         for entry in entries:
             labels = [(name, 1.0, "name") for name in entry.names]
-            labels += [(example, s.example_quality, "example") for example in entry.examples]
+            labels += [(example, s.member_quality, "member") if _variants(example) & outside
+                       else (example, s.example_quality, "example") for example in entry.examples]
             for written, quality, kind in labels:
                 for variant in _variants(written):
                     known = self.exact[variant].get(entry.id)
@@ -128,7 +132,8 @@ class NameMatcher:
         return found
 
     def mentioned(self, text: str) -> set[int]:
-        """The entries whose name, alias or example `text` contains as words (no typos, no fragments).
+        """The entries whose name, alias or example `text` contains as words (no typos, no fragments; a
+        member example does not count: "how do SVM kernels work?" does not name Discriminative Model).
 
         >>> m = NameMatcher([Entry(id=24, term="Normalization", definition="x"),
         ...                  Entry(id=45, term="Feature Scaling", aliases=("input normalization",), definition="x")],
@@ -137,7 +142,7 @@ class NameMatcher:
         ({45}, {24, 45})
         """
         return {entry_id for _, variant in self._named_phrases(normalize_name(text).split())
-                for entry_id in self.exact[variant]}
+                for entry_id, (_, _, kind) in self.exact[variant].items() if kind != "member"}
 
     def _named_phrases(self, words: list[str]) -> list[tuple[str, str]]:
         """(phrase, the name variant it is) for each phrase of `words` that is a name, except those inside a

@@ -23,6 +23,7 @@ from glossary_rag.decision import (KINDS, Confidence, Decision, DecisionModel, E
                                    load_decision_model, outcome_of)
 from glossary_rag.lexical import LexicalIndex, NameMatcher, Vocabulary, normalize_name
 from glossary_rag.query import ABBREVIATIONS
+from glossary_rag.outside import best_outside, outside_names
 from glossary_rag.nearest import candidate_count, nearest_vectors, top_k_stable
 from glossary_rag.query import Query, parse_query, split_sentences
 from glossary_rag.settings import Settings
@@ -82,7 +83,7 @@ class Retriever:
         self.position_of_vector = np.array([position[i] for i in index.entry_of_vector.tolist()], dtype=np.int64)
         self.position = position
         self.lexical = LexicalIndex(entries)
-        self.names = NameMatcher(entries, settings)
+        self.names = NameMatcher(entries, settings, outside_names(index.outside.terms))
         self.vocabulary = Vocabulary(entries, set(ABBREVIATIONS), settings)
         self.speller = Speller(entries, settings.fuzzy_word_cutoff)
         self.decision_model = decision_model or load_decision_model(settings.decision_path)
@@ -137,7 +138,7 @@ class Retriever:
         """The evidence record for `query`, the first-stage score arrays and the similarity of every vector
         (NaN for a vector an approximate index did not return)."""
         text = query.core or query.text
-        (fused, dense, lexical, names), similarity, lexical_top = self._score(self.speller.correct(text))
+        (fused, dense, lexical, names), similarity, lexical_top, vector = self._score(self.speller.correct(text))
         candidates = top_k_stable(fused, min(self.settings.candidates, len(fused)))
         # Best similarity per (candidate, passage kind), in one scatter over the candidates' vectors.
         vectors = [self.vectors_of[e] for e in candidates.tolist()]
@@ -161,7 +162,7 @@ class Retriever:
             name=names[candidates].astype(np.float64), name_at_start=at_start, mentioned=mentioned,
             neighbour_of_named=neighbour_of_named, named_neighbour=named_neighbour,
             best_dense=float(ordered[0]), second_dense=float(ordered[1]) if len(ordered) > 1 else 0.0,
-            lexical_top=lexical_top)
+            lexical_top=lexical_top, outside_best=best_outside(self.index.outside.vectors, vector)[0])
         return evidence, (fused, dense, lexical, names), similarity
 
     def _neighbours(self, candidates: np.ndarray, mentioned: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -181,7 +182,8 @@ class Retriever:
         return self._score(text)[0]
 
     def _score(self, text: str):
-        """`score`, plus the similarity of each vector position the index returned and the best raw BM25."""
+        """`score`, plus the similarity of each vector position the index returned, the best raw BM25 and the
+        query's vector."""
         s = self.settings
         vector = self.encoder.encode_query(text)
         similarities, positions = nearest_vectors(self.index.faiss_index, vector, self.vector_k)
@@ -196,7 +198,7 @@ class Retriever:
         fused = s.weight_dense * dense + s.weight_lexical * lexical + s.weight_name * names
         similarity = np.full(self.index.faiss_index.ntotal, np.nan, dtype=np.float32)
         similarity[positions] = similarities
-        return (fused, dense, lexical, names), similarity, top
+        return (fused, dense, lexical, names), similarity, top, vector
 
     def _ranked_hits(self, ev: Evidence, decision: Decision, scores, k: int) -> tuple[Hit, ...]:
         # The decision orders the candidates; entries past them keep the first-stage order, below them.

@@ -81,6 +81,11 @@ class Settings:
     # *called* that still ranks first; above `named_score`, so a bare example is never abstained on. Set by
     # hand from those two bounds (commit 1ece9b0).
     example_quality: float = 0.95
+    # ... but an example that is a concept of its own, outside the glossary ("support vector machine" among
+    # Discriminative Model's examples; glossary_rag/outside.py), scores this: below `named_score`, so the
+    # fitted decision, not the name rule, says whether a question about it is covered; still a name for
+    # ranking, so the entry that mentions it comes first. Set by hand from that bound.
+    member_quality: float = 0.6
     # A name match at least this strong names the entry outright: the decision never asks "did you mean A or
     # B?" then (glossary_rag/decision.py). Set by hand in the first engine (commit 615ff87).
     named_score: float = 0.85

@@ -32,6 +32,7 @@ from glossary_rag.glossary import GlossaryError, load_glossary
 from glossary_rag.index import build_index, load_index, write_index
 from glossary_rag.ivf import create_faiss_index
 from glossary_rag.manifest import MANIFEST, IndexCorruptError, IndexMissingError, IndexStaleError, read_manifest
+from glossary_rag.outside import OutsideVectors, concepts_outside, load_outside_concepts, outside_hash
 from glossary_rag.passages import glossary_passages
 from glossary_rag.settings import PROJECT_ROOT, Settings
 from tests.conftest import write_entry
@@ -76,8 +77,11 @@ def index_of_another_model(glossary: Path, index: Path, encoder, *, same_identit
     shutil.rmtree(index)
     model, fingerprint = ((encoder.model_id, encoder.fingerprint()) if same_identity else
                           ("sentence-transformers/all-mpnet-base-v2", "0123456789abcdef"))
+    kept = concepts_outside(loaded, load_outside_concepts())
+    outside = OutsideVectors(tuple(c.term for c in kept), np.random.default_rng(1).standard_normal(
+        (2 * len(kept), 768)).astype(np.float32), outside_hash())
     write_index(index, faiss_index, passages, loaded, model=model, fingerprint=fingerprint, enriched=True,
-                index_type="flat")
+                index_type="flat", outside=outside)
 
 
 def flip_a_byte(path: Path) -> None:
@@ -125,6 +129,14 @@ DAMAGES = {
                                          r"checksum \(corrupt or edited\)\. "),
     "unreadable-faiss": (unreadable_faiss,
                          IndexCorruptError, r"{i}/vectors-[0-9a-f]{{16}}\.faiss: FAISS cannot read it\. "),
+    "corrupt-outside": (lambda g, i, e: flip_a_byte(i / read_manifest(i).outside_file),
+                        IndexCorruptError, r"{i}/outside-[0-9a-f]{{16}}\.npz: contents do not match the manifest's "
+                                           r"checksum \(corrupt or edited\)\. "),
+    "other-outside-vocabulary": (damage_manifest(lambda text: re.sub(r'"outside_source_hash": "[0-9a-f]+"',
+                                                                     '"outside_source_hash": "0123"', text)),
+                                 IndexStaleError, r"{i}: built from another version of the outside-concepts "
+                                                  r"vocabulary \(glossary_rag/data/outside_concepts\.jsonl, hash "
+                                                  r"0123\)\. "),
     "missing-data-file": (lambda g, i, e: (i / read_manifest(i).passages_file).unlink(),
                           IndexCorruptError, r"{i}/passages-[0-9a-f]{{16}}\.jsonl: missing or unreadable "
                                              r"\(No such file or directory\)\. "),
@@ -219,7 +231,7 @@ def test_the_engine_refuses_a_wrong_index_and_rebuilds_it_when_allowed(pristine,
     manifest = read_manifest(index)
     assert manifest.dimension == 384 and manifest.model == encoder.model_id
     # The rebuilt folder holds exactly the new index: no leftovers of the damaged one.
-    assert sorted(os.listdir(index)) == sorted([MANIFEST, manifest.faiss_file, manifest.passages_file])
+    assert sorted(os.listdir(index)) == sorted([MANIFEST, manifest.faiss_file, manifest.passages_file, manifest.outside_file])
     assert Engine.load(settings, encoder=encoder).index.manifest == manifest
 
 
@@ -240,7 +252,7 @@ def test_leftover_temp_and_orphan_files_do_not_break_loading_and_the_next_build_
     assert Engine.load(settings, encoder=encoder).ask("what is dropout?").citations[0].term == "Dropout"
 
     assert build_index(load_glossary(glossary), encoder, index, settings=SETTINGS) == manifest
-    assert sorted(os.listdir(index)) == sorted([MANIFEST, manifest.faiss_file, manifest.passages_file])
+    assert sorted(os.listdir(index)) == sorted([MANIFEST, manifest.faiss_file, manifest.passages_file, manifest.outside_file])
 
 
 # --- A build killed at any moment ------------------------------------------------------------------------------

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import re
+
 import numpy as np
 import pytest
 
@@ -33,7 +35,7 @@ def test_round_trip(built, encoder):
     assert manifest.entries == 4 and manifest.vectors == len(glossary_passages(glossary)) == loaded.faiss_index.ntotal
     assert manifest.dimension == 384 and manifest.index_type == "flat" and manifest.normalized
     assert sorted(p.name for p in folder.iterdir()) == sorted(
-        [MANIFEST, manifest.faiss_file, manifest.passages_file])
+        [MANIFEST, manifest.faiss_file, manifest.passages_file, manifest.outside_file])
     assert set(loaded.entry_of_vector.tolist()) == {1, 2, 3, 4}
 
 
@@ -72,7 +74,9 @@ def test_corrupt_faiss_file(built):
     (lambda text: text[: len(text) // 2], IndexCorruptError, "unreadable manifest"),
     (lambda text: "[]", IndexCorruptError, "not a JSON object"),
     (lambda text: text.replace('"dimension": 384', '"dimension": "384"'), IndexCorruptError, "dimension"),
-    (lambda text: text.replace('"format_version": 1', '"format_version": 99'), IndexStaleError, "index format 99"),
+    (lambda text: re.sub(r'"format_version": \d+', '"format_version": 99', text), IndexStaleError, "index format 99"),
+    # An index built before the outside vocabulary joined it (format 1) must be rebuilt, not misread.
+    (lambda text: re.sub(r'"format_version": \d+', '"format_version": 1', text), IndexStaleError, "index format 1,"),
     (lambda text: text.replace('"vectors": ', '"vectors": 1'), IndexCorruptError, "counts disagree"),
 ])
 def test_edited_manifest(built, damage, error, message):
@@ -147,7 +151,8 @@ def test_configured_probes_are_honoured_when_an_ivf_index_is_loaded(engine, enco
     assert (ivf.nlist, ivf.nprobe) == (16, 16)
     folder = tmp_path / "ivf"
     write_index(folder, ivf, list(engine.index.passages), engine.glossary, model=encoder.model_id,
-                fingerprint=encoder.fingerprint(), enriched=engine.index.manifest.enriched, index_type="ivf")
+                fingerprint=encoder.fingerprint(), enriched=engine.index.manifest.enriched, index_type="ivf",
+                outside=engine.index.outside)
     one_probe = Settings.from_env({"GLOSSARY_RAG_IVF_MIN_PROBES": "1"})
     served = Engine.load(dataclasses.replace(one_probe, index_dir=folder), encoder=encoder)
     default = Engine.load(dataclasses.replace(SETTINGS, index_dir=folder), encoder=encoder)
@@ -175,7 +180,7 @@ def test_ivf_build_of_the_real_glossary(engine, encoder, tmp_path):
     folder = tmp_path / "index"
     manifest = build_index(engine.glossary, encoder, folder, ann_threshold=1000, settings=SETTINGS)
     assert manifest.index_type == "ivf" and manifest.vectors == engine.index.faiss_index.ntotal
-    assert sorted(p.suffix for p in folder.iterdir()) == [".faiss", ".json", ".jsonl"]
+    assert sorted(p.suffix for p in folder.iterdir()) == [".faiss", ".json", ".jsonl", ".npz"]
     loaded = load_index(folder, glossary=engine.glossary, settings=SETTINGS)
     assert loaded.faiss_index.nprobe == ivf_probes(loaded.faiss_index.nlist, SETTINGS)
     approximate = Engine.load(dataclasses.replace(engine.settings, index_dir=folder), encoder=encoder)
