@@ -34,6 +34,9 @@ class EvalQuery(BaseModel):
 # Definition-style queries (another glossary's definition with the name removed) are reported on their own
 # too: they fail differently from the short reverse look-ups they share a category with.
 DEFINITION_NOTE = "long-definition"
+# Questions restated from real public questions (forums, issue trackers, exercises): reported, and bounded
+# in the fit, as a kind of their own, since they are longer and less tidy than the ones helpers make up.
+REAL_QUESTION_NOTE = "real-question"
 
 
 @dataclass(frozen=True)
@@ -101,6 +104,11 @@ def summarize(outcomes: list[Outcome]) -> dict:
     if definitions:
         subsets[f"reverse:{DEFINITION_NOTE}"] = ranking_metrics([(o.query, o.ranking) for o in definitions]) | {
             "false_abstain_rate": _declined(definitions)}
+    real = [o for o in outcomes if o.query.gold and o.query.category == "question"
+            and o.query.note == REAL_QUESTION_NOTE]
+    if real:
+        subsets[f"question:{REAL_QUESTION_NOTE}"] = ranking_metrics([(o.query, o.ranking) for o in real]) | {
+            "false_abstain_rate": _declined(real)}
     near = [o for o in outcomes if not o.query.gold and o.query.note in (DEFINITION_NOTE, "near-domain")]
     if near:
         subsets["out_of_scope:near-domain"] = {"n": len(near), "abstain_rate": _declined(near)}

@@ -17,7 +17,7 @@ import numpy as np
 from glossary_rag.decision import (CANDIDATE_FEATURES, DECISION_FILE, QUERY_FEATURES, DecisionModel, Evidence,
                                    sigmoid, candidate_features, query_features, rank_logits, untrained_model)
 from glossary_rag.embed import load_encoder
-from glossary_rag.evaluation import DEFINITION_NOTE, EvalQuery, read_queries
+from glossary_rag.evaluation import DEFINITION_NOTE, REAL_QUESTION_NOTE, EvalQuery, read_queries
 from glossary_rag.glossary import Entry, Glossary
 from glossary_rag.index import build_index, load_index
 from glossary_rag.query import parse_query
@@ -36,7 +36,7 @@ def collect_examples(retriever: Retriever, queries: list[EvalQuery]) -> list[Exa
             continue  # each side is an ordinary query; the file does not say which gold id is which side
         evidence, _, _ = retriever.gather(parsed)
         gold = frozenset(retriever.position[g] for g in q.gold if g in retriever.position)
-        group = f"{q.category}:{DEFINITION_NOTE}" if q.note == DEFINITION_NOTE else q.category
+        group = f"{q.category}:{q.note}" if q.note in (DEFINITION_NOTE, REAL_QUESTION_NOTE) else q.category
         examples.append(Example(evidence, gold, group, writer_of(q.qid)))
     return examples
 
@@ -85,7 +85,7 @@ class Example:
 
     evidence: Evidence
     gold: frozenset[int]
-    category: str   # the query's category, or "reverse:long-definition" for a definition-style one
+    category: str   # the query's category, or "reverse:long-definition" / "question:real-question" (notes)
     writer: str = ""  # who wrote the query (its qid's prefix): thresholds are chosen out of writer
 
 

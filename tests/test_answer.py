@@ -148,10 +148,14 @@ def test_a_question_leads_with_the_sentence_that_answers_it(reference):
 
 def test_reverse_lookup_names_the_term_and_quotes_the_closest_sentences(reference):
     answer, result = answer_and_result(reference, "What's the term for a model too simple to learn the pattern?")
-    assert result.hits[0].id == UNDERFITTING
+    assert result.hits[0].id == UNDERFITTING and result.outcome != "declined"
+    # An eight-entry fixture with two descriptions and no questions is far from what the decision was fitted
+    # on, so it may answer tentatively; then it says so first, and the answer itself is the same.
+    caveat = ("The closest entry is **Underfitting** [1] — it may not be exactly what you asked.\n\n"
+              if result.outcome == "tentative" else "")
     # Only the first sentence says "too simple ... pattern": it leads, and nothing is repeated.
     assert answer == expected(result, (
-        f"The term you're looking for is probably **Underfitting** [1]. {first(UNDERFITTING)} [1].\n\n"
+        f"{caveat}The term you're looking for is probably **Underfitting** [1]. {first(UNDERFITTING)} [1].\n\n"
         f"Other candidates: **{result.hits[1].term}** [2] and **{result.hits[2].term}** [3]."),
         [(UNDERFITTING, "Underfitting"), (result.hits[1].id, result.hits[1].term),
          (result.hits[2].id, result.hits[2].term)], "reverse")
