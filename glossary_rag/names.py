@@ -70,10 +70,10 @@ class NameMatcher:
         self.exact: dict[str, dict[int, tuple[float, str, NameKind]]] = defaultdict(dict)
         for entry in entries:
             labels = [(name, 1.0, "name") for name in entry.names]
-            labels += [(example, s.member_quality, "member") if _variants(example) & outside
+            labels += [(example, s.member_quality, "member") if spellings(example) & outside
                        else (example, s.example_quality, "example") for example in entry.examples]
             for written, quality, kind in labels:
-                for variant in _variants(written):
+                for variant in spellings(written):
                     known = self.exact[variant].get(entry.id)
                     if known is None or quality > known[0]:
                         self.exact[variant][entry.id] = (quality, written, kind)
@@ -167,17 +167,17 @@ def match_entry(text: str, entry: Entry, settings: Settings) -> NameMatch | None
     return NameMatcher([entry], settings).match_names(text).get(entry.id)
 
 
-def _variants(name: str) -> set[str]:
+def spellings(name: str) -> set[str]:
     """Spellings that should count as the same name: spaced, joined, and singular/plural.
 
-    >>> sorted(_variants("Pooling Layers"))
+    >>> sorted(spellings("Pooling Layers"))
     ['pooling layer', 'pooling layers', 'poolinglayer', 'poolinglayers']
     """
     return _forms(normalize_name(name))
 
 
 def _forms(base: str) -> set[str]:
-    """`_variants` of an already normalised name."""
+    """`spellings` of an already normalised name."""
     forms = {base, base.replace(" ", "")}
     for form in list(forms):
         if form.endswith("s") and len(form) > 4 and not form.endswith("ss"):

@@ -30,7 +30,7 @@ from pathlib import Path
 import numpy as np
 
 from glossary_rag.glossary import Glossary
-from glossary_rag.names import normalize_name
+from glossary_rag.names import normalize_name, spellings
 
 OUTSIDE_FILE = Path(__file__).with_name("data") / "outside_concepts.jsonl"
 _PARENTHESES = re.compile(r"\(([^)]*)\)")
@@ -75,10 +75,12 @@ def outside_names(terms: tuple[str, ...]) -> frozenset[str]:
 
 
 def concepts_outside(glossary: Glossary, concepts: tuple[OutsideConcept, ...]) -> tuple[OutsideConcept, ...]:
-    """The concepts that are none of the glossary's names or aliases (examples don't count: an entry that
-    lists SVMs among its kinds does not define them)."""
-    own = {normalize_name(name) for entry in glossary.entries for name in entry.names}
-    return tuple(c for c in concepts if not name_forms(c.term) & own)
+    """The concepts that are none of the glossary's names or aliases, in any spelling `names.py` treats as
+    the same (plural, joined, an acronym in parentheses). Examples don't count: an entry that lists SVMs
+    among its kinds does not define them."""
+    own = {variant for entry in glossary.entries for name in entry.names for form in name_forms(name)
+           for variant in spellings(form)}
+    return tuple(c for c in concepts if not {v for f in name_forms(c.term) for v in spellings(f)} & own)
 
 
 def outside_texts(concepts: tuple[OutsideConcept, ...]) -> list[str]:
@@ -114,11 +116,23 @@ def no_outside_vectors(dimension: int) -> OutsideVectors:
     return OutsideVectors((), np.zeros((0, dimension), dtype=np.float32), "")
 
 
+# A concept whose name embeds this close to an entry's term is that entry under another spelling
+# ("k-Nearest Neighbours" for an imported "K-nearest neighbors"). On our glossary the closest distinct pairs
+# sit at 0.80 and below (TensorRT ~ Tensor, Database Normalization ~ Normalization).
+SAME_NAME_COSINE = 0.9
+
+
 def embed_outside(glossary: Glossary, encoder, path: Path = OUTSIDE_FILE) -> OutsideVectors:
-    """Embed the concepts outside `glossary` with the encoder that embeds its passages."""
+    """Embed the concepts outside `glossary` with the encoder that embeds its passages, leaving out those
+    whose name is, or embeds as, one of its entries' terms."""
     kept = concepts_outside(glossary, load_outside_concepts(path))
-    vectors = encoder.encode(outside_texts(kept)) if kept else np.zeros((0, encoder.dimension), dtype=np.float32)
-    return OutsideVectors(tuple(c.term for c in kept), vectors, outside_hash(path))
+    if not kept:
+        return OutsideVectors((), np.zeros((0, encoder.dimension), dtype=np.float32), outside_hash(path))
+    vectors = encoder.encode(outside_texts(kept))
+    terms = encoder.encode([e.term for e in glossary.entries])
+    distinct = (vectors[:len(kept)] @ terms.T).max(axis=1) < SAME_NAME_COSINE if len(terms) else np.ones(len(kept), bool)
+    keep = np.concatenate([distinct, distinct])
+    return OutsideVectors(tuple(c.term for c, d in zip(kept, distinct) if d), vectors[keep], outside_hash(path))
 
 
 def best_outside(vectors: np.ndarray, query: np.ndarray) -> tuple[float, int]:

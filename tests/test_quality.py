@@ -18,16 +18,18 @@ def report(engine):
     return summarize(run_system(engine, read_queries(PROJECT_ROOT / "eval" / "dev_queries.jsonl")))
 
 
-# Measured (README "Quality", 947 dev queries): direct 1.000, reverse 0.981, question 0.925, noisy 0.969,
-# compare all@3 0.966, out-of-scope declined 0.776, false abstain 0.012 (question 0.022, the worst category).
-# The dev set never fits anything (eval/README.md).
+# Measured (README "Quality", 1,317 dev queries): direct 1.000, reverse 0.953, question 0.872, noisy 0.969,
+# compare all@3 0.984, out-of-scope declined 0.924, false abstain 0.012 (question 0.027, the worst category).
+# The question floor went down with the dev set, not the system: 149 questions restated from GitHub issues
+# and forums (D11, hit@1 0.80) joined 227 made-up ones (still 0.92). The out-of-scope floor went up with the
+# outside vocabulary (0.776 -> 0.924). The dev set never fits anything (eval/README.md).
 @pytest.mark.parametrize("category, metric, floor", [
     ("direct", "hit@1", 0.97),
-    ("reverse", "hit@1", 0.95),
-    ("question", "hit@1", 0.89),
+    ("reverse", "hit@1", 0.93),
+    ("question", "hit@1", 0.85),
     ("noisy", "hit@1", 0.95),
     ("compare", "all@3", 0.93),
-    ("out_of_scope", "abstain_rate", 0.74),
+    ("out_of_scope", "abstain_rate", 0.89),
 ])
 def test_dev_set_floor(report, category, metric, floor):
     assert report["categories"][category][metric] >= floor, report["categories"][category]
