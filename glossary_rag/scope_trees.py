@@ -28,11 +28,12 @@ MONOTONIC = tuple(1 if f.removesuffix("_x_enriched") in _INCREASING else
                   -1 if f.removesuffix("_x_enriched") in _DECREASING else 0 for f in QUERY_FEATURES)
 
 
-def fit_trees(x: np.ndarray, y: np.ndarray, seed: int = 0):
-    """The fitted scikit-learn classifier (deterministic: no subsampling, no early stopping)."""
+def fit_trees(x: np.ndarray, y: np.ndarray, seed: int = 0, monotonic: tuple[int, ...] = MONOTONIC):
+    """The fitted scikit-learn classifier (deterministic: no subsampling, no early stopping), monotone in
+    each column as `monotonic` says (one of -1, 0, 1 per column of `x`)."""
     from sklearn.ensemble import HistGradientBoostingClassifier
 
-    return HistGradientBoostingClassifier(**TREE_OPTIONS, monotonic_cst=list(MONOTONIC), early_stopping=False,
+    return HistGradientBoostingClassifier(**TREE_OPTIONS, monotonic_cst=list(monotonic), early_stopping=False,
                                           random_state=seed).fit(x, y)
 
 
