@@ -100,7 +100,8 @@ def compose_answer(result: SearchResult, glossary: Glossary, settings: Settings)
         return Answer(EMPTY_PROMPT, (), hits, True, "empty", "low", notice=notice)
     citer = Citer(hits)
     if result.abstained:
-        return _finish(_abstention(citer, hits, s.nearby_min_dense), "abstain", result, citer, glossary, notice)
+        return _finish(_abstention(citer, hits, s.nearby_min_dense, result.members), "abstain", result, citer,
+                       glossary, notice)
     if query.intent == "compare" and len(result.sides) >= 2:
         text = _comparison(citer, result.sides[0], result.sides[1], glossary)
         return _finish(text, "compare", result, citer, glossary, notice)
@@ -274,10 +275,18 @@ def _did_you_mean(citer: Citer, top: Hit, second: Hit, glossary: Glossary) -> st
             f"- **{b.term}**: {cite_definition(citer, b, limit=1)}")
 
 
-def _abstention(citer: Citer, hits: tuple[Hit, ...], nearby_min_dense: float) -> str:
+def _abstention(citer: Citer, hits: tuple[Hit, ...], nearby_min_dense: float,
+                members: tuple[tuple[int, str], ...] = ()) -> str:
+    text = NOT_COVERED
+    # "what is logistic regression?": no entry defines it, but one lists it among its kinds; say where.
+    shown = {h.id: h for h in hits}
+    mentioned = [(shown[i], name) for i, name in members if i in shown]
+    for hit, name in mentioned[:2]:
+        text += (f"\n\nIt has no entry for “{name}”, but **{hit.term}** {citer.cite(hit.id)} mentions it as an "
+                 f"example.")
     # Entries that are merely the least far away are not help; only ones close in meaning are offered.
-    nearby = [h for h in hits if h.dense >= nearby_min_dense][:3]
-    if not nearby:
-        return NOT_COVERED
-    names = join_items([f"**{h.term}** {citer.cite(h.id)}" for h in nearby])
-    return f"{NOT_COVERED}\n\nNearby entries that may help: {names}."
+    said = {hit.id for hit, _ in mentioned[:2]}
+    nearby = [h for h in hits if h.dense >= nearby_min_dense and h.id not in said][:3]
+    if nearby:
+        text += f"\n\nNearby entries that may help: {join_items([f'**{h.term}** {citer.cite(h.id)}' for h in nearby])}."
+    return text

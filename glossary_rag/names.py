@@ -144,6 +144,19 @@ class NameMatcher:
         return {entry_id for _, variant in self._named_phrases(normalize_name(text).split())
                 for entry_id, (_, _, kind) in self.exact[variant].items() if kind != "member"}
 
+    def members(self, text: str) -> dict[int, str]:
+        """The entries whose member example `text` contains as words, with the glossary's spelling of it:
+        the concepts of their own an entry mentions without defining ("logistic regression" for
+        Discriminative Model), so a declined answer can say where the glossary mentions them.
+
+        >>> m = NameMatcher([Entry(id=47, term="Discriminative Model", examples=("logistic regression",),
+        ...                        definition="x")], Settings(), outside=frozenset({"logistic regression"}))
+        >>> m.members("what is logistic regression?"), m.mentioned("what is logistic regression?")
+        ({47: 'logistic regression'}, set())
+        """
+        return {entry_id: written for _, variant in self._named_phrases(normalize_name(text).split())
+                for entry_id, (_, written, kind) in self.exact[variant].items() if kind == "member"}
+
     def _named_phrases(self, words: list[str]) -> list[tuple[str, str]]:
         """(phrase, the name variant it is) for each phrase of `words` that is a name, except those inside a
         longer one: the longest name wins. "nn.Embedding" names the embedding layer, not Embedding; "input

@@ -60,6 +60,9 @@ class SearchResult:
     sentence_scores: dict[int, tuple[float | None, ...]] = field(default_factory=dict)
     # The query contains the first hit's name, alias or example as words.
     named_top: bool = False
+    # Concepts of their own the query names that entries only mention among their kinds (entry id, the
+    # glossary's spelling): "logistic regression" -> Discriminative Model. Said when declining.
+    members: tuple[tuple[int, str], ...] = ()
 
     @property
     def outcome(self) -> Outcome:
@@ -132,7 +135,8 @@ class Retriever:
         return SearchResult(query, hits, decision.abstained, decision.confidence,
                             sentence_scores=self._sentence_scores(hits[:3], similarity),
                             ambiguous=decision.ambiguous, covered=decision.covered,
-                            named_top=bool(evidence.mentioned[decision.order[0]]))
+                            named_top=bool(evidence.mentioned[decision.order[0]]),
+                            members=tuple(sorted(self.names.members(query.core or query.text).items())))
 
     def gather(self, query: Query) -> tuple[Evidence, tuple[np.ndarray, ...], np.ndarray]:
         """The evidence record for `query`, the first-stage score arrays and the similarity of every vector

@@ -82,3 +82,13 @@ def test_a_malformed_vocabulary_line_names_the_file_and_line(tmp_path):
     bad.write_text('{"term": "A", "definition": "fine"}\n{"term": "B"}\n', encoding="utf-8")
     with pytest.raises(ValueError, match=r"outside\.jsonl: line 2: not a"):
         load_outside_concepts(bad)
+
+
+def test_declining_a_member_example_says_which_entry_mentions_it(engine):
+    answer = engine.ask("what is logistic regression?")
+    assert answer.abstained
+    n = next(c.n for c in answer.citations if c.id == DISCRIMINATIVE_MODEL)
+    assert (f"It has no entry for “logistic regression”, but **Discriminative Model** [{n}] mentions it as an "
+            "example.") in answer.text
+    # A question about something nobody's kinds list names gets the plain refusal.
+    assert "mentions it" not in engine.ask("how do I bake sourdough bread?").text
