@@ -72,12 +72,14 @@ class Evidence:
     # Best cosine to a concept the glossary does not define (glossary_rag/outside.py): a question about
     # naive Bayes is nearer to "Naive Bayes" there than to any entry it shares words with.
     outside_best: float = 0.0
+    asks: bool = False          # put as a question or request, not a reverse look-up (query.asks_question)
+    first_mentioned: np.ndarray | None = None  # (N,) 1 for the entry named first in the query; None: zeros
 
 
 _CANDIDATE_BASE = (
     "dense", "dense_gap", *(f"kind_{k}" for k in KINDS), "lexical", "name", "name_long", "name_at_start",
     "mentioned", "mentioned_long", "neighbour_of_named", "neighbour_of_named_long", "named_neighbour_long",
-    "first_stage_rank",
+    "first_stage_rank", "first_mentioned", "mentioned_asks", "first_mentioned_asks", "neighbour_of_named_asks",
 )
 # As for the query features below: each also times `enriched`, so plain indexes get their own weights.
 CANDIDATE_FEATURES = (*_CANDIDATE_BASE, *(f"{f}_x_enriched" for f in _CANDIDATE_BASE))
@@ -87,7 +89,7 @@ _QUERY_BASE = (
     "unknown_share", "log_words", "intent_define", "intent_reverse", "intent_question", "log_lexical_top",
     "top_lexical", "top_dense", *(f"top_kind_{k}" for k in KINDS),
     "top_mentioned", "top_mentioned_long", "any_mentioned", "top_neighbour_of_named",
-    "outside_best", "outside_over_best",
+    "outside_best", "outside_over_best", "asks", "top_first_mentioned",
 )
 # Every feature twice: as is, and times `enriched`, so a plain index (a glossary brought as it is) gets its
 # own weights without a second model.
@@ -98,10 +100,12 @@ def candidate_features(ev: Evidence) -> np.ndarray:
     """(N, len(CANDIDATE_FEATURES)) feature matrix for the candidates."""
     n = len(ev.candidates)
     long = float(ev.n_words >= LONG_QUERY_WORDS)
+    asks, first = float(ev.asks), np.zeros(n) if ev.first_mentioned is None else ev.first_mentioned
     base = np.column_stack([ev.dense, ev.dense - ev.best_dense, *ev.by_kind.T, ev.lexical, ev.name,
                             ev.name * long, ev.name_at_start, ev.mentioned, ev.mentioned * long,
                             ev.neighbour_of_named, ev.neighbour_of_named * long, ev.named_neighbour * long,
-                            1.0 / (1.0 + np.arange(n))]).astype(np.float64)
+                            1.0 / (1.0 + np.arange(n)), first, ev.mentioned * asks, first * asks,
+                            ev.neighbour_of_named * asks]).astype(np.float64)
     return np.concatenate([base, base * float(ev.enriched)], axis=1)
 
 
@@ -122,7 +126,8 @@ def query_features(ev: Evidence, logits: np.ndarray) -> np.ndarray:
         *ev.by_kind[top].tolist(),
         float(ev.mentioned[top]), float(ev.mentioned[top]) * float(ev.n_words >= LONG_QUERY_WORDS),
         float(ev.mentioned.max()), float(ev.neighbour_of_named[top]),
-        ev.outside_best, ev.outside_best - ev.best_dense,
+        ev.outside_best, ev.outside_best - ev.best_dense, float(ev.asks),
+        0.0 if ev.first_mentioned is None else float(ev.first_mentioned[top]),
     ], dtype=np.float64)
     enriched = float(ev.enriched)
     return np.concatenate([base, [enriched], base * enriched])

@@ -111,10 +111,14 @@ class NameMatcher:
                     found[entry_id] = NameMatch(score, written, kind)
 
         words = norm.split()
-        grams = [" ".join(words[i:i + n]) for n in range(1, min(self.max_words, len(words)) + 1)
-                 for i in range(len(words) - n + 1)]
-        for gram, variant in self._named_phrases(words):
+        named = self._named_spans(words)
+        for _, gram, variant in named:
             offer(variant, 1.0, gram)
+        # A phrase that overlaps a name the query spells out is part of that name, not a typo of another:
+        # "self-supervised pretraining" does not also name "semi-supervised training".
+        taken = {i for start, gram, _ in named for i in range(start, start + len(gram.split()))}
+        grams = [" ".join(words[i:i + n]) for n in range(1, min(self.max_words, len(words)) + 1)
+                 for i in range(len(words) - n + 1) if not taken & set(range(i, i + n))]
         # Fragments: every word of the query belongs to one longer name ("bias variance").
         shared = set.intersection(*(self.names_with_word.get(w, set()) for w in words)) if words else set()
         for name in sorted(shared):
@@ -141,8 +145,23 @@ class NameMatcher:
         >>> m.mentioned("why use input normalization?"), m.mentioned("normalization or feature scaling")
         ({45}, {24, 45})
         """
-        return {entry_id for _, variant in self._named_phrases(normalize_name(text).split())
-                for entry_id, (_, _, kind) in self.exact[variant].items() if kind != "member"}
+        return set(self.first_mentions(text))
+
+    def first_mentions(self, text: str) -> dict[int, int]:
+        """For each entry `mentioned` in `text`, the word where its first mention starts: the entry named
+        first is usually what a question is about ("why does dropout work? should it be on at inference?").
+
+        >>> m = NameMatcher([Entry(id=17, term="Dropout", definition="x"),
+        ...                  Entry(id=70, term="Inference", definition="x")], Settings())
+        >>> m.first_mentions("why does dropout work? should it be on at inference?")
+        {17: 2, 70: 9}
+        """
+        first: dict[int, int] = {}
+        for start, _, variant in self._named_spans(normalize_name(text).split()):
+            for entry_id, (_, _, kind) in self.exact[variant].items():
+                if kind != "member" and start < first.get(entry_id, len(text)):
+                    first[entry_id] = start
+        return first
 
     def members(self, text: str) -> dict[int, str]:
         """The entries whose member example `text` contains as words, with the glossary's spelling of it:
@@ -161,11 +180,15 @@ class NameMatcher:
         """(phrase, the name variant it is) for each phrase of `words` that is a name, except those inside a
         longer one: the longest name wins. "nn.Embedding" names the embedding layer, not Embedding; "input
         normalization" names feature scaling, not Normalization."""
+        return [(gram, variant) for _, gram, variant in self._named_spans(words)]
+
+    def _named_spans(self, words: list[str]) -> list[tuple[int, str, str]]:
+        """`_named_phrases`, each with the index of the word it starts at."""
         spans = [(i, i + n) for n in range(1, min(self.max_words, len(words)) + 1)
                  for i in range(len(words) - n + 1)]
         named = [((i, j), gram, variant) for i, j in spans for gram in [" ".join(words[i:j])]
                  for variant in _forms(gram) if variant in self.exact]
-        return [(gram, variant) for (i, j), gram, variant in named
+        return [(i, gram, variant) for (i, j), gram, variant in named
                 if not any(a <= i and j <= b and b - a > j - i for (a, b), _, _ in named)]
 
 

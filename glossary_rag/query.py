@@ -22,8 +22,8 @@ from typing import Literal
 
 from glossary_rag.cleaning import ABBREVIATIONS, clean_text, expand_abbreviations
 
-__all__ = ["ABBREVIATIONS", "Intent", "Query", "comparison_query", "parse_query", "split_comparison", "split_sentences",
-           "strip_opener"]
+__all__ = ["ABBREVIATIONS", "Intent", "Query", "asks_question", "comparison_query", "parse_query",
+           "split_comparison", "split_sentences", "strip_opener"]
 
 Intent = Literal["define", "reverse", "compare", "question", "empty"]
 
@@ -162,6 +162,20 @@ def comparison_query(left: str, right: str, max_chars: int = 1000) -> Query:
 
 
 _SENTENCE_END = re.compile(r"(?<=[?!.;])\s+")
+_ASKING = re.compile(r"\?|^\W*(?:what|why|how|when|where|which|who|whom|whose|is|are|was|were|do|does|did|can|could|"
+                     r"should|would|will|shall|may|might|must|has|have|had|explain|describe|discuss|compare|"
+                     r"name|list|give|tell)\b", re.IGNORECASE)
+
+
+def asks_question(text: str) -> bool:
+    """Whether `text` is put as a question or a request ("why does dropout work?", "explain X with an
+    example") rather than stated, as a definition is ("a layer that ..."): in a question the entry it names
+    is usually the answer, in a definition a named entry is as often the genus or a neighbour.
+
+    >>> asks_question("Why does Adam need bias correction"), asks_question("A technique that rescales gradients.")
+    (True, False)
+    """
+    return bool(_ASKING.search(text))
 
 
 def split_sentences(text: str) -> list[str]:

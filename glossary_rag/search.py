@@ -25,7 +25,7 @@ from glossary_rag.lexical import LexicalIndex, NameMatcher, Vocabulary, normaliz
 from glossary_rag.query import ABBREVIATIONS
 from glossary_rag.outside import best_outside, outside_names
 from glossary_rag.nearest import candidate_count, nearest_vectors, top_k_stable
-from glossary_rag.query import Query, parse_query, split_sentences
+from glossary_rag.query import Query, asks_question, parse_query, split_sentences
 from glossary_rag.settings import Settings
 from glossary_rag.spelling import Speller
 
@@ -155,8 +155,10 @@ class Retriever:
         norm = normalize_name(text)
         at_start = np.array([float(any(norm == f or norm.startswith(f + " ") for f in self.name_forms[e]))
                              for e in candidates.tolist()])
-        named = self.names.mentioned(text)
+        named = self.names.first_mentions(text)
         mentioned = np.array([float(int(self.ids[e]) in named) for e in candidates.tolist()])
+        earliest = min(named.values(), default=-1)
+        first_mentioned = np.array([float(named.get(int(self.ids[e]), -2) == earliest) for e in candidates.tolist()])
         neighbour_of_named, named_neighbour = self._neighbours(candidates, mentioned)
         ordered = np.sort(dense)[::-1]
         evidence = Evidence(
@@ -166,7 +168,8 @@ class Retriever:
             name=names[candidates].astype(np.float64), name_at_start=at_start, mentioned=mentioned,
             neighbour_of_named=neighbour_of_named, named_neighbour=named_neighbour,
             best_dense=float(ordered[0]), second_dense=float(ordered[1]) if len(ordered) > 1 else 0.0,
-            lexical_top=lexical_top, outside_best=best_outside(self.index.outside.vectors, vector)[0])
+            lexical_top=lexical_top, outside_best=best_outside(self.index.outside.vectors, vector)[0],
+            asks=query.intent != "reverse" and asks_question(query.text), first_mentioned=first_mentioned)
         return evidence, (fused, dense, lexical, names), similarity
 
     def _neighbours(self, candidates: np.ndarray, mentioned: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
