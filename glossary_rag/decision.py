@@ -2,15 +2,13 @@
 how confident the answer is, and whether to ask "did you mean A or B?".
 
 Everything is decided here from one `Evidence` record (gathered by `glossary_rag.search`), by two small
-logistic regressions whose parameters are data (`decision.json`, written by `scripts/fit_decision.py`
-through `glossary_rag.fitting`, which uses the feature functions below: there is no second copy of them):
+models whose parameters are data (`decision.json`, written by `scripts/fit_decision.py` through
+`glossary_rag.fitting`, which uses the feature functions below: there is no second copy of them):
 
-  rank model   P(this candidate is a right first answer | its evidence), over the first-stage candidates
-               (a logistic regression);
-  scope model  P(the glossary covers the query | the best candidates' evidence and the query's shape)
-               (gradient-boosted trees: whether a question is answerable depends on combinations -- a name
-               inside a long question, far from every definition -- that one linear score cannot draw;
-               stored as plain arrays and evaluated here with numpy, `ScopeTrees`).
+  rank model   P(this candidate is a right first answer | its evidence): a logistic regression;
+  scope model  P(the glossary covers the query | the best candidates' evidence and the query's shape):
+               gradient-boosted trees (a name inside a long question, far from every definition, is a
+               combination one linear score cannot draw), stored as arrays and walked with numpy.
 
 Both are fitted on `eval/tune_queries.jsonl` against the enriched index *and* the plain one (names and
 definitions only, as a glossary someone brings has), so thresholds hold for both kinds of index.
@@ -60,10 +58,9 @@ class Evidence:
     name: np.ndarray            # (N,) name / alias / example match, 0..1
     name_at_start: np.ndarray   # (N,) 1 when the query begins with one of the entry's names
     mentioned: np.ndarray       # (N,) 1 when the query contains one of the entry's names as a phrase
-    # (N,) 1 when the entry is not named in the query but is linked (related, opposite, a contrast) to one
-    # that is: "a technique that rescales gradients to prevent exploding gradients" describes a neighbour
-    # of the entry it names. And the other side: 1 when the entry is named and linked to an unnamed
-    # candidate in the first ten, the genus or problem a definition mentions on its way to its subject.
+    # (N,) 1 when the entry is unnamed but linked (related, opposite, a contrast) to one the query names: "a
+    # technique that rescales gradients to prevent exploding gradients" describes a neighbour of the entry it
+    # names. named_neighbour: the entry is named and linked to an unnamed candidate in the first ten (a genus).
     neighbour_of_named: np.ndarray
     named_neighbour: np.ndarray
     best_dense: float           # over all entries
@@ -198,7 +195,7 @@ class DecisionModel(BaseModel):
     # motivation for LSTM?"): naming an entry is strong evidence, so these are fitted on their own.
     abstain_below_named: float = 0.5
     abstain_below_plain_named: float = 0.5
-    # Confidence bands over P(covered) * P(top answer right); an answer below `medium_from` is tentative.
+    # Confidence bands over P(covered) * the top's share (`top_share`); below `medium_from`: tentative.
     high_from: float
     medium_from: float
     # "Did you mean A or B?" when the top two answers' probabilities are this close and neither is named.
@@ -245,6 +242,12 @@ def sigmoid(x):
     return 1.0 / (1.0 + np.exp(-np.clip(x, -30, 30)))
 
 
+def top_share(logits: np.ndarray) -> float:
+    """The top candidate's softmax share over all candidates: confidence reads this, not the top's own
+    P(right), which cannot see a close second (right vs wrong first answers: AUC 0.89 against 0.83)."""
+    return float(1.0 / np.exp(logits - logits.max()).sum())
+
+
 def rank_logits(model: DecisionModel, ev: Evidence) -> np.ndarray:
     x = (candidate_features(ev) - np.asarray(model.rank_mean)) / np.asarray(model.rank_scale)
     return x @ np.asarray(model.rank_coef) + model.rank_intercept
@@ -268,7 +271,7 @@ def decide(model: DecisionModel, ev: Evidence, named: float) -> Decision:
     # one hard rule, because a person who types "BCE" or "maxpool" must get the entry, not "not covered".
     threshold = abstention_threshold(model, ev.enriched, bool(ev.mentioned[order[0]]))
     abstained = covered < threshold and float(ev.name.max()) < named
-    sure = covered * float(relevance[0])
+    sure = covered * top_share(logits)
     confidence: Confidence = ("low" if abstained else "high" if sure >= model.high_from
                               else "medium" if sure >= model.medium_from else "low")
     ambiguous = (not abstained and len(order) > 1 and ev.intent in ("define", "question", "reverse")
@@ -280,8 +283,7 @@ def decide(model: DecisionModel, ev: Evidence, named: float) -> Decision:
 
 
 def abstention_threshold(model: DecisionModel, enriched: bool, top_named_in_query: bool) -> float:
-    """The P(covered) under which to decline, for this kind of index and whether the query names its top
-    answer."""
+    """The P(covered) under which to decline, by kind of index and whether the query names its top answer."""
     if enriched:
         return model.abstain_below_named if top_named_in_query else model.abstain_below
     return model.abstain_below_plain_named if top_named_in_query else model.abstain_below_plain

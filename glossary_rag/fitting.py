@@ -15,7 +15,8 @@ from pathlib import Path
 import numpy as np
 
 from glossary_rag.decision import (CANDIDATE_FEATURES, DECISION_FILE, QUERY_FEATURES, DecisionModel, Evidence,
-                                   sigmoid, candidate_features, query_features, rank_logits, untrained_model)
+                                   sigmoid, candidate_features, query_features, rank_logits, top_share,
+                                   untrained_model)
 from glossary_rag.embed import load_encoder
 from glossary_rag.evaluation import DEFINITION_NOTE, REAL_QUESTION_NOTE, EvalQuery, read_queries
 from glossary_rag.glossary import Entry, Glossary
@@ -155,7 +156,7 @@ def fit_decision(examples: list[Example], *, named: float,
             threshold[mask] = value
     top_right = np.array([bool(e.gold) and int(e.evidence.candidates[int(np.argmax(lg))]) in e.gold
                           for e, lg in zip(examples, logits)])
-    top_prob = np.array([float(sigmoid(lg.max())) for lg in logits])
+    top_prob = np.array([top_share(lg) for lg in logits])
     margin, margin_stats = _choose_ambiguity(examples, logits, named)
     sure = covered * top_prob
     answered = (covered >= threshold) | is_named

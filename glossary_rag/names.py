@@ -114,11 +114,13 @@ class NameMatcher:
         named = self._named_spans(words)
         for _, gram, variant in named:
             offer(variant, 1.0, gram)
-        # A phrase that overlaps a name the query spells out is part of that name, not a typo of another:
-        # "self-supervised pretraining" does not also name "semi-supervised training".
-        taken = {i for start, gram, _ in named for i in range(start, start + len(gram.split()))}
+        # A phrase inside, or cutting across, a name the query spells out is part of that name, not a typo
+        # of another: "self-supervised pretraining" does not also name "semi-supervised training". One that
+        # holds the whole name may still be a longer name misspelt ("convolution net": conv net, a CNN).
+        spans = [(start, start + len(gram.split())) for start, gram, _ in named]
         grams = [" ".join(words[i:i + n]) for n in range(1, min(self.max_words, len(words)) + 1)
-                 for i in range(len(words) - n + 1) if not taken & set(range(i, i + n))]
+                 for i in range(len(words) - n + 1)
+                 if not any(a < i + n and i < b and not (i <= a and b <= i + n) for a, b in spans)]
         # Fragments: every word of the query belongs to one longer name ("bias variance").
         shared = set.intersection(*(self.names_with_word.get(w, set()) for w in words)) if words else set()
         for name in sorted(shared):

@@ -25,7 +25,7 @@ from glossary_rag.lexical import LexicalIndex, NameMatcher, Vocabulary, normaliz
 from glossary_rag.query import ABBREVIATIONS
 from glossary_rag.outside import best_outside, outside_names
 from glossary_rag.nearest import candidate_count, nearest_vectors, top_k_stable
-from glossary_rag.query import Query, asks_question, parse_query, split_sentences
+from glossary_rag.query import Query, asks_question, parse_query, split_sentences, strip_opener
 from glossary_rag.settings import Settings
 from glossary_rag.spelling import Speller
 
@@ -142,7 +142,11 @@ class Retriever:
         """The evidence record for `query`, the first-stage score arrays and the similarity of every vector
         (NaN for a vector an approximate index did not return)."""
         text = query.core or query.text
-        (fused, dense, lexical, names), similarity, lexical_top, vector = self._score(self.speller.correct(text))
+        # Names are read in the words as typed too: expanding shorthand can break an alias ("conv net" is a
+        # CNN; "convolution net" names Convolution).
+        typed = strip_opener(query.text)[1] if query.intent != "compare" else text
+        (fused, dense, lexical, names), similarity, lexical_top, vector = self._score(self.speller.correct(text),
+                                                                                    typed)
         candidates = top_k_stable(fused, min(self.settings.candidates, len(fused)))
         # Best similarity per (candidate, passage kind), in one scatter over the candidates' vectors.
         vectors = [self.vectors_of[e] for e in candidates.tolist()]
@@ -152,10 +156,10 @@ class Retriever:
         found = ~np.isnan(values)
         by_kind = np.zeros((len(candidates), len(KINDS)), dtype=np.float64)
         np.maximum.at(by_kind, (rows[found], self.kind_of_vector[flat[found]]), values[found].astype(np.float64))
-        norm = normalize_name(text)
-        at_start = np.array([float(any(norm == f or norm.startswith(f + " ") for f in self.name_forms[e]))
+        norms = {normalize_name(text), normalize_name(typed)}
+        at_start = np.array([float(any(n == f or n.startswith(f + " ") for f in self.name_forms[e] for n in norms))
                              for e in candidates.tolist()])
-        named = self.names.first_mentions(text)
+        named = self.names.first_mentions(typed) | self.names.first_mentions(text)
         mentioned = np.array([float(int(self.ids[e]) in named) for e in candidates.tolist()])
         earliest = min(named.values(), default=-1)
         first_mentioned = np.array([float(named.get(int(self.ids[e]), -2) == earliest) for e in candidates.tolist()])
@@ -188,9 +192,9 @@ class Retriever:
         """First-stage fused, dense, lexical and name scores of every entry, aligned with `self.ids`."""
         return self._score(text)[0]
 
-    def _score(self, text: str):
-        """`score`, plus the similarity of each vector position the index returned, the best raw BM25 and the
-        query's vector."""
+    def _score(self, text: str, typed: str = ""):
+        """`score` (names also read in `typed`, the query before shorthand was expanded), plus the similarity
+        of each vector position the index returned, the best raw BM25 and the query's vector."""
         s = self.settings
         vector = self.encoder.encode_query(text)
         similarities, positions = nearest_vectors(self.index.faiss_index, vector, self.vector_k)
@@ -200,8 +204,10 @@ class Retriever:
         top = float(lexical.max()) if lexical.size else 0.0
         lexical = lexical / top if top > 0 else lexical
         names = np.zeros(len(self.ids), dtype=np.float32)
-        for entry_id, score in self.names.match(text).items():
-            names[self.position[entry_id]] = score
+        for found in (self.names.match(typed), self.names.match(text)) if typed and typed != text else \
+                (self.names.match(text),):
+            for entry_id, score in found.items():
+                names[self.position[entry_id]] = max(names[self.position[entry_id]], score)
         fused = s.weight_dense * dense + s.weight_lexical * lexical + s.weight_name * names
         similarity = np.full(self.index.faiss_index.ntotal, np.nan, dtype=np.float32)
         similarity[positions] = similarities
