@@ -156,9 +156,9 @@ def fit_decision(examples: list[Example], *, named: float,
             threshold[mask] = value
     top_right = np.array([bool(e.gold) and int(e.evidence.candidates[int(np.argmax(lg))]) in e.gold
                           for e, lg in zip(examples, logits)])
-    top_prob = np.array([top_share(lg) for lg in logits])
+    shares = np.array([top_share(lg) for lg in logits])
     margin, margin_stats = _choose_ambiguity(examples, logits, named)
-    sure = covered * top_prob
+    sure = covered * shares
     answered = (covered >= threshold) | is_named
     high_from, medium_from = _choose_bands(sure[answered], top_right[answered])
     model = partial.model_copy(update=dict(
@@ -208,7 +208,7 @@ def _choose_abstention(covered: np.ndarray, in_scope: np.ndarray, named: np.ndar
 
 
 def _choose_bands(sure: np.ndarray, top_right: np.ndarray) -> tuple[float, float]:
-    """Confidence bands over the answered tune queries' P(covered) * P(top right).
+    """Confidence bands over the answered tune queries' P(covered) * the top answer's share (`top_share`).
 
     medium_from: the cut under which answers are more often wrong (or out of scope) than right, the point
     that maximises (wrong - right) below it: those answers are said to be tentative. high_from: the lowest

@@ -114,13 +114,13 @@ class NameMatcher:
         named = self._named_spans(words)
         for _, gram, variant in named:
             offer(variant, 1.0, gram)
-        # A phrase inside, or cutting across, a name the query spells out is part of that name, not a typo
-        # of another: "self-supervised pretraining" does not also name "semi-supervised training". One that
-        # holds the whole name may still be a longer name misspelt ("convolution net": conv net, a CNN).
+        # A phrase inside a name the query spells out, or cutting across one while holding no name whole, is
+        # part of that name, not a typo of another: "self-supervised pretraining" does not also name
+        # "semi-supervised training". One that holds a whole name may still be a longer name misspelt
+        # ("convolution net": conv net, a CNN; "learning rate schedulr" across "deep learning").
         spans = [(start, start + len(gram.split())) for start, gram, _ in named]
         grams = [" ".join(words[i:i + n]) for n in range(1, min(self.max_words, len(words)) + 1)
-                 for i in range(len(words) - n + 1)
-                 if not any(a < i + n and i < b and not (i <= a and b <= i + n) for a, b in spans)]
+                 for i in range(len(words) - n + 1) if not _inside_a_name(i, i + n, spans)]
         # Fragments: every word of the query belongs to one longer name ("bias variance").
         shared = set.intersection(*(self.names_with_word.get(w, set()) for w in words)) if words else set()
         for name in sorted(shared):
@@ -161,7 +161,7 @@ class NameMatcher:
         first: dict[int, int] = {}
         for start, _, variant in self._named_spans(normalize_name(text).split()):
             for entry_id, (_, _, kind) in self.exact[variant].items():
-                if kind != "member" and start < first.get(entry_id, len(text)):
+                if kind != "member" and (entry_id not in first or start < first[entry_id]):
                     first[entry_id] = start
         return first
 
@@ -192,6 +192,17 @@ class NameMatcher:
                  for variant in _forms(gram) if variant in self.exact]
         return [(i, gram, variant) for (i, j), gram, variant in named
                 if not any(a <= i and j <= b and b - a > j - i for (a, b), _, _ in named)]
+
+
+def _inside_a_name(i: int, j: int, spans: list[tuple[int, int]]) -> bool:
+    """Whether words i..j lie inside a named span, or cut across one while holding none whole.
+
+    >>> _inside_a_name(1, 3, [(0, 3)]), _inside_a_name(1, 4, [(0, 3)]), _inside_a_name(0, 2, [(0, 1)])
+    (True, True, False)
+    """
+    crosses = [(a, b) for a, b in spans if a < j and i < b]
+    holds = any(i <= a and b <= j for a, b in crosses)
+    return any(a <= i and j <= b for a, b in crosses) or (bool(crosses) and not holds)
 
 
 def match_entry(text: str, entry: Entry, settings: Settings) -> NameMatch | None:

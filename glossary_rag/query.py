@@ -170,7 +170,8 @@ _ASKING = re.compile(r"\?|^\W*(?:what|why|how|when|where|which|who|whom|whose|is
 def asks_question(text: str) -> bool:
     """Whether `text` is put as a question or a request ("why does dropout work?", "explain X with an
     example") rather than stated, as a definition is ("a layer that ..."): in a question the entry it names
-    is usually the answer, in a definition a named entry is as often the genus or a neighbour.
+    is usually the answer, in a definition a named entry is as often the genus or a neighbour. A rough
+    reading, one feature among many for the fitted decision: a definition typed with a "?" reads as asked.
 
     >>> asks_question("Why does Adam need bias correction"), asks_question("A technique that rescales gradients.")
     (True, False)

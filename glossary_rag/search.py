@@ -159,10 +159,14 @@ class Retriever:
         norms = {normalize_name(text), normalize_name(typed)}
         at_start = np.array([float(any(n == f or n.startswith(f + " ") for f in self.name_forms[e] for n in norms))
                              for e in candidates.tolist()])
-        named = self.names.first_mentions(typed) | self.names.first_mentions(text)
-        mentioned = np.array([float(int(self.ids[e]) in named) for e in candidates.tolist()])
-        earliest = min(named.values(), default=-1)
-        first_mentioned = np.array([float(named.get(int(self.ids[e]), -2) == earliest) for e in candidates.tolist()])
+        # Mentioned in either reading; named first in the typed one when it names anything (positions of the
+        # two readings differ where shorthand was expanded).
+        as_typed, expanded = self.names.first_mentions(typed), self.names.first_mentions(text)
+        first = as_typed or expanded
+        earliest = min(first.values(), default=-1)
+        mentioned = np.array([float(int(self.ids[e]) in as_typed or int(self.ids[e]) in expanded)
+                              for e in candidates.tolist()])
+        first_mentioned = np.array([float(first.get(int(self.ids[e]), -2) == earliest) for e in candidates.tolist()])
         neighbour_of_named, named_neighbour = self._neighbours(candidates, mentioned)
         ordered = np.sort(dense)[::-1]
         evidence = Evidence(
@@ -193,8 +197,8 @@ class Retriever:
         return self._score(text)[0]
 
     def _score(self, text: str, typed: str = ""):
-        """`score` (names also read in `typed`, the query before shorthand was expanded), plus the similarity
-        of each vector position the index returned, the best raw BM25 and the query's vector."""
+        """`score`, with names also read in `typed` (the query before shorthand was expanded) when given,
+        plus the similarity of each vector position the index returned, the best raw BM25 and the vector."""
         s = self.settings
         vector = self.encoder.encode_query(text)
         similarities, positions = nearest_vectors(self.index.faiss_index, vector, self.vector_k)
@@ -204,9 +208,8 @@ class Retriever:
         top = float(lexical.max()) if lexical.size else 0.0
         lexical = lexical / top if top > 0 else lexical
         names = np.zeros(len(self.ids), dtype=np.float32)
-        for found in (self.names.match(typed), self.names.match(text)) if typed and typed != text else \
-                (self.names.match(text),):
-            for entry_id, score in found.items():
+        for reading in {text, typed} - {""}:
+            for entry_id, score in self.names.match(reading).items():
                 names[self.position[entry_id]] = max(names[self.position[entry_id]], score)
         fused = s.weight_dense * dense + s.weight_lexical * lexical + s.weight_name * names
         similarity = np.full(self.index.faiss_index.ntotal, np.nan, dtype=np.float32)
