@@ -175,17 +175,13 @@ class NameMatcher:
         >>> m.members("what is logistic regression?"), m.mentioned("what is logistic regression?")
         ({47: 'logistic regression'}, set())
         """
-        return {entry_id: written for _, variant in self._named_phrases(normalize_name(text).split())
+        return {entry_id: written for _, _, variant in self._named_spans(normalize_name(text).split())
                 for entry_id, (_, written, kind) in self.exact[variant].items() if kind == "member"}
 
-    def _named_phrases(self, words: list[str]) -> list[tuple[str, str]]:
-        """(phrase, the name variant it is) for each phrase of `words` that is a name, except those inside a
-        longer one: the longest name wins. "nn.Embedding" names the embedding layer, not Embedding; "input
-        normalization" names feature scaling, not Normalization."""
-        return [(gram, variant) for _, gram, variant in self._named_spans(words)]
-
     def _named_spans(self, words: list[str]) -> list[tuple[int, str, str]]:
-        """`_named_phrases`, each with the index of the word it starts at."""
+        """(first word, phrase, the name variant it is) for each phrase of `words` that is a name, except
+        those inside a longer one: the longest name wins. "nn.Embedding" names the embedding layer, not
+        Embedding; "input normalization" names feature scaling, not Normalization."""
         spans = [(i, i + n) for n in range(1, min(self.max_words, len(words)) + 1)
                  for i in range(len(words) - n + 1)]
         named = [((i, j), gram, variant) for i, j in spans for gram in [" ".join(words[i:j])]

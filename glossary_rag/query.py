@@ -38,6 +38,9 @@ class Query:
     intent: Intent
     parts: tuple[str, ...] = ()
     truncated: bool = False
+    # `core` before shorthand was expanded: names are read in it too ("conv net" is an alias; expanded,
+    # "convolution net" would name Convolution). "" where there is no such reading (comparisons).
+    typed: str = ""
 
 _REVERSE = re.compile(
     r"^(?:(?:so\s+)?(?:what'?s|whats|what\s+is|wat\s+is|wats|what\s+was)\s+(?:the|a|an)\s+"
@@ -144,7 +147,7 @@ def parse_query(text: str, max_chars: int = 1000) -> Query:
     if parts:
         return Query(raw_length, cleaned, _TRAILING.sub("", cleaned), "compare", parts, truncated)
     intent, core = strip_opener(cleaned)
-    return Query(raw_length, cleaned, expand_abbreviations(core), intent, (), truncated)
+    return Query(raw_length, cleaned, expand_abbreviations(core), intent, (), truncated, core)
 
 
 def comparison_query(left: str, right: str, max_chars: int = 1000) -> Query:

@@ -25,7 +25,7 @@ from glossary_rag.lexical import LexicalIndex, NameMatcher, Vocabulary, normaliz
 from glossary_rag.query import ABBREVIATIONS
 from glossary_rag.outside import best_outside, outside_names
 from glossary_rag.nearest import candidate_count, nearest_vectors, top_k_stable
-from glossary_rag.query import Query, asks_question, parse_query, split_sentences, strip_opener
+from glossary_rag.query import Query, asks_question, parse_query, split_sentences
 from glossary_rag.settings import Settings
 from glossary_rag.spelling import Speller
 
@@ -142,9 +142,7 @@ class Retriever:
         """The evidence record for `query`, the first-stage score arrays and the similarity of every vector
         (NaN for a vector an approximate index did not return)."""
         text = query.core or query.text
-        # Names are read in the words as typed too: expanding shorthand can break an alias ("conv net" is a
-        # CNN; "convolution net" names Convolution).
-        typed = strip_opener(query.text)[1] if query.intent != "compare" else text
+        typed = query.typed or text  # names are read in the words as typed too (see `Query.typed`)
         (fused, dense, lexical, names), similarity, lexical_top, vector = self._score(self.speller.correct(text),
                                                                                     typed)
         candidates = top_k_stable(fused, min(self.settings.candidates, len(fused)))
